@@ -1,0 +1,18 @@
+// jest 29 in ESM mode (NestJS 12 is ESM-only): run through `npm test`, which sets
+// --experimental-vm-modules. Imports use `.js` extensions; the mapper strips them for ts-jest.
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': tsJest },
+  testEnvironment: 'node',
+};
+export default {
+  testTimeout: 60000,
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/workflows', '<rootDir>/projections'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'contract', roots: ['<rootDir>/test/contract'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testMatch: ['**/*.e2e-spec.ts'] },
+    { ...common, displayName: 'crash', roots: ['<rootDir>/test/crash'], testMatch: ['**/*.spec.ts'] },
+  ],
+};

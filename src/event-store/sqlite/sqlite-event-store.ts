@@ -1,0 +1,273 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  type AppendOptions,
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+  IdempotencyMismatchError,
+  WrongExpectedRevisionError,
+  revisionMatches,
+} from '../event-store.port.js';
+import { GENESIS_HASH, chainHash, hashableEvent } from '../hash.js';
+import { AppendSignal, pollingSubscription } from '../polling-subscription.js';
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  hash: string;
+}
+
+export interface SqliteEventStoreOptions {
+  /** File path, or ':memory:' for tests that need no durability. */
+  filename: string;
+  /** How often a live subscription looks for appends made by other processes (ms). */
+  pollMs?: number;
+  /** How long a writer waits for another process's write lock (ms). */
+  busyTimeoutMs?: number;
+}
+
+export const SQLITE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position  INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream_id TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  event_id  TEXT    NOT NULL,
+  type      TEXT    NOT NULL,
+  data      TEXT    NOT NULL,
+  metadata  TEXT    NOT NULL,
+  hash      TEXT    NOT NULL,
+  UNIQUE (stream_id, revision),
+  UNIQUE (stream_id, event_id)
+);
+CREATE TABLE IF NOT EXISTS streams (
+  stream_id TEXT PRIMARY KEY,
+  revision  INTEGER NOT NULL,
+  hash      TEXT    NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** Applies the pragmas every connection to the embedded store uses. */
+export function configureDurableSqlite(db: Database.Database, busyTimeoutMs = 5000): void {
+  db.pragma('journal_mode = WAL');
+  // FULL: the WAL is fsynced at every commit, so an acknowledged append survives power loss.
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('foreign_keys = ON');
+}
+
+/**
+ * Embedded event store on SQLite. One transaction per append (BEGIN IMMEDIATE, so concurrent
+ * processes queue on the write lock instead of failing on lock upgrade); uniqueness of revisions
+ * and event ids is enforced by the database's own constraints. Writes are serialised by SQLite,
+ * so commit order is position order and the global order has no gaps.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite';
+  readonly db: Database.Database;
+  private readonly signal = new AppendSignal();
+  private readonly pollMs: number;
+  private closed = false;
+
+  private readonly stmt: {
+    streamHead: Database.Statement<[string], { revision: number; hash: string }>;
+    findEvent: Database.Statement<[string, string], { revision: number }>;
+    streamRange: Database.Statement<[string, number, number], EventRow>;
+    insert: Database.Statement<[string, number, string, string, string, string, string]>;
+    upsertStream: Database.Statement<[string, number, string]>;
+    readForwards: Database.Statement<[string, number, number], EventRow>;
+    readBackwards: Database.Statement<[string, number, number], EventRow>;
+    readAll: Database.Statement<[number, number], EventRow>;
+    head: Database.Statement<[], { head: number | null }>;
+  };
+
+  constructor(options: SqliteEventStoreOptions) {
+    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+    this.db = new Database(options.filename);
+    configureDurableSqlite(this.db, options.busyTimeoutMs);
+    this.db.exec(SQLITE_SCHEMA);
+    this.pollMs = options.pollMs ?? 100;
+    const cols = 'position, stream_id, revision, event_id, type, data, metadata, hash';
+    this.stmt = {
+      streamHead: this.db.prepare('SELECT revision, hash FROM streams WHERE stream_id = ?'),
+      findEvent: this.db.prepare('SELECT revision FROM events WHERE stream_id = ? AND event_id = ?'),
+      streamRange: this.db.prepare(
+        `SELECT ${cols} FROM events WHERE stream_id = ? AND revision >= ? AND revision <= ? ORDER BY revision`,
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      upsertStream: this.db.prepare(
+        'INSERT INTO streams (stream_id, revision, hash) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash',
+      ),
+      readForwards: this.db.prepare(
+        `SELECT ${cols} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      readBackwards: this.db.prepare(
+        `SELECT ${cols} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ),
+      readAll: this.db.prepare(`SELECT ${cols} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
+      head: this.db.prepare('SELECT MAX(position) AS head FROM events'),
+    };
+  }
+
+  async append(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const [result] = await this.appendMultiple([{ streamId, events, expectedRevision: options.expectedRevision }]);
+    return result!;
+  }
+
+  async appendMultiple(requests: AppendRequest[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    const seen = new Set<string>();
+    for (const request of requests) {
+      if (seen.has(request.streamId)) throw new Error(`Stream ${request.streamId} appears twice in one append`);
+      seen.add(request.streamId);
+    }
+    const transaction = this.db.transaction((reqs: AppendRequest[]) => reqs.map((req) => this.appendInTransaction(req)));
+    const results = transaction.immediate(requests);
+    if (results.some((result) => !result.idempotentReplay)) this.signal.notify();
+    return results;
+  }
+
+  private appendInTransaction(request: AppendRequest): AppendResult {
+    const { streamId, events } = request;
+    const expected = request.expectedRevision ?? 'any';
+    const head = this.stmt.streamHead.get(streamId);
+    const actual: number | 'no_stream' = head ? head.revision : 'no_stream';
+
+    const replay = this.detectReplay(streamId, events);
+    if (replay) return replay;
+
+    if (!revisionMatches(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
+
+    let previousHash = head?.hash ?? GENESIS_HASH;
+    let revision = head ? head.revision : -1;
+    const stored: StoredEvent[] = [];
+    for (const event of events) {
+      revision += 1;
+      const hash = chainHash(previousHash, hashableEvent(event, streamId, revision));
+      const info = this.stmt.insert.run(
+        streamId,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        hash,
+      );
+      stored.push({ ...event, streamId, revision, position: Number(info.lastInsertRowid), hash });
+      previousHash = hash;
+    }
+    if (events.length > 0) this.stmt.upsertStream.run(streamId, revision, previousHash);
+    return {
+      streamId,
+      nextExpectedRevision: revision,
+      position: stored.at(-1)?.position ?? 0,
+      events: stored,
+      idempotentReplay: false,
+    };
+  }
+
+  /**
+   * A batch whose ids are all already in the stream, in the same order and contiguous, is a retry:
+   * answer with what was stored. A batch mixing stored and new ids is refused.
+   */
+  private detectReplay(streamId: string, events: NewEvent[]): AppendResult | undefined {
+    if (events.length === 0) return undefined;
+    const found = events.map((event) => this.stmt.findEvent.get(streamId, event.id)?.revision);
+    if (found.every((revision) => revision === undefined)) return undefined;
+    const first = found[0];
+    const contiguous = first !== undefined && found.every((revision, index) => revision === first + index);
+    if (!contiguous) {
+      throw new IdempotencyMismatchError(streamId, 'some event ids of this batch are already stored, others are not');
+    }
+    const rows = this.stmt.streamRange.all(streamId, first, first + events.length - 1);
+    const stored = rows.map(toStoredEvent);
+    const head = this.stmt.streamHead.get(streamId)!;
+    return {
+      streamId,
+      nextExpectedRevision: head.revision,
+      position: stored.at(-1)!.position,
+      events: stored,
+      idempotentReplay: true,
+    };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const limit = options.limit ?? -1;
+    const rows =
+      options.direction === 'backwards'
+        ? this.stmt.readBackwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.stmt.readForwards.all(streamId, options.fromRevision ?? 0, limit);
+    return rows.map(toStoredEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    this.assertOpen();
+    return this.stmt.readAll.all(Math.max(options.fromPosition ?? 0, 0), options.limit ?? 1000).map(toStoredEvent);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return pollingSubscription(
+      {
+        readAll: (opts) => this.readAll(opts),
+        headPosition: () => this.headPosition(),
+        waitForAppend: (ms) => this.signal.wait(ms),
+      },
+      options,
+      this.pollMs,
+    );
+  }
+
+  async headPosition(): Promise<number> {
+    this.assertOpen();
+    return this.stmt.head.get()?.head ?? 0;
+  }
+
+  async streamRevision(streamId: string): Promise<number | 'no_stream'> {
+    this.assertOpen();
+    return this.stmt.streamHead.get(streamId)?.revision ?? 'no_stream';
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.signal.notify();
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('Event store is closed');
+  }
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    hash: row.hash,
+  };
+}
