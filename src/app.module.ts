@@ -1,0 +1,39 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthGuard } from './auth/auth.guard.js';
+import type { Clock } from './clock/clock.js';
+import type { AppConfig } from './config/config.js';
+import { CoreModule } from './core.module.js';
+import type { EventStore } from './event-store/event-store.port.js';
+import { HealthController } from './health/health.controller.js';
+import { EtagInterceptor } from './http/etag.interceptor.js';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { createValidationPipe } from './http/validation.js';
+import { loggerParams } from './observability/logging.js';
+
+export interface AppOverrides {
+  clock?: Clock;
+  store?: EventStore;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [LoggerModule.forRoot(loggerParams(config.logLevel)), CqrsModule.forRoot(), CoreModule.forRoot(config, overrides)],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        // Order matters: the ETag is set before the idempotency record stores the headers.
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const ROLES = ['office', 'auditor', 'supervisor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface TokenClaims {
+  sub: string;
+  name: string;
+  roles: Role[];
+  /** Programme ids the user may act on, or ['*']. */
+  programmes: string[];
+  iat?: number;
+  exp?: number;
+}
+
+export class InvalidTokenError extends Error {}
+
+const b64url = (input: Buffer | string) => Buffer.from(input).toString('base64url');
+
+/** HS256 JWT. Small enough to own: no algorithm negotiation, so no 'none' or RS/HS confusion. */
+export function signToken(claims: TokenClaims, secret: string): string {
+  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const payload = b64url(JSON.stringify(claims));
+  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+export function verifyToken(token: string, secret: string, nowSeconds: number): TokenClaims {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new InvalidTokenError('malformed token');
+  const [header, payload, signature] = parts as [string, string, string];
+  let parsedHeader: { alg?: string };
+  let claims: Partial<TokenClaims>;
+  try {
+    parsedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError('malformed token');
+  }
+  if (parsedHeader.alg !== 'HS256') throw new InvalidTokenError('only HS256 tokens are accepted');
+  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new InvalidTokenError('bad signature');
+  }
+  if (typeof claims.exp === 'number' && claims.exp <= nowSeconds) throw new InvalidTokenError('token expired');
+  if (typeof claims.sub !== 'string' || !claims.sub) throw new InvalidTokenError('token has no sub');
+  if (typeof claims.name !== 'string') throw new InvalidTokenError('token has no name');
+  if (!Array.isArray(claims.roles) || !claims.roles.every((role) => (ROLES as readonly string[]).includes(role))) {
+    throw new InvalidTokenError(`token roles must be among ${ROLES.join(', ')}`);
+  }
+  if (!Array.isArray(claims.programmes) || !claims.programmes.every((p) => typeof p === 'string')) {
+    throw new InvalidTokenError('token has no programmes');
+  }
+  return claims as TokenClaims;
+}
+
+export function mayActOnProgramme(claims: Pick<TokenClaims, 'programmes'>, programmeId: string): boolean {
+  return claims.programmes.includes('*') || claims.programmes.includes(programmeId);
+}

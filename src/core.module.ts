@@ -1,0 +1,53 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { APP_CONFIG, type AppConfig } from './config/config.js';
+import { CLOCK, type Clock, ManualClock, SystemClock } from './clock/clock.js';
+import { JWT_SECRET } from './auth/auth.guard.js';
+import { resolveJwtSecret } from './auth/secret.js';
+import { EVENT_STORE, type EventStore } from './event-store/event-store.port.js';
+import { createEventStore } from './event-store/create-event-store.js';
+import { InstrumentedEventStore } from './event-store/instrumented-event-store.js';
+import { IDEMPOTENCY_STORE, type IdempotencyStore, SqliteIdempotencyStore } from './http/idempotency.store.js';
+import { METRICS, Metrics } from './observability/metrics.js';
+
+/** Infrastructure every feature module uses: config, clock, metrics, the event store, auth secret. */
+@Global()
+@Module({})
+export class CoreModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  static forRoot(config: AppConfig, overrides: { clock?: Clock; store?: EventStore } = {}): DynamicModule {
+    const metrics = new Metrics();
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: METRICS, useValue: metrics },
+        {
+          provide: CLOCK,
+          useValue:
+            overrides.clock ??
+            (config.clock === 'manual' ? new ManualClock(config.clockStart ?? new Date()) : new SystemClock()),
+        },
+        { provide: JWT_SECRET, useValue: resolveJwtSecret(config.dataDir, config.jwtSecret).secret },
+        {
+          provide: EVENT_STORE,
+          useFactory: async () => new InstrumentedEventStore(overrides.store ?? (await createEventStore(config)), metrics),
+        },
+        {
+          provide: IDEMPOTENCY_STORE,
+          useFactory: () => new SqliteIdempotencyStore(join(config.dataDir, 'idempotency.db')),
+        },
+      ],
+      exports: [APP_CONFIG, METRICS, CLOCK, JWT_SECRET, EVENT_STORE, IDEMPOTENCY_STORE],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.idempotency.close();
+    await this.store.close();
+  }
+}

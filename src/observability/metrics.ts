@@ -1,0 +1,56 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const METRICS = Symbol.for('METRICS');
+
+/** One registry per app instance (tests start several apps in one process). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly appends = new Counter({
+    name: 'event_store_appends_total',
+    help: 'Appends through the event-store port by outcome',
+    labelNames: ['store', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly appendedEvents = new Counter({
+    name: 'event_store_appended_events_total',
+    help: 'Events written (idempotent replays excluded)',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+  readonly appendDuration = new Histogram({
+    name: 'event_store_append_duration_seconds',
+    help: 'Append latency, durable commit included',
+    labelNames: ['store'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  readonly storeErrors = new Counter({
+    name: 'event_store_errors_total',
+    help: 'Event-store failures (not concurrency refusals) by operation',
+    labelNames: ['store', 'operation'] as const,
+    registers: [this.registry],
+  });
+  readonly storeHead = new Gauge({
+    name: 'event_store_head_position',
+    help: 'Global position of the last stored event',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,79 @@
+import { signToken } from '../../src/auth/jwt.js';
+import { startApp, type TestApp } from './harness.js';
+
+describe('foundation conventions (HTTP)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers health without a token, naming the store', async () => {
+    const res = await t.request('GET', '/api/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', store: 'sqlite' });
+  });
+
+  it('serves the OpenAPI document and the docs UI', async () => {
+    const json = await t.request('GET', '/api/docs-json');
+    expect(json.status).toBe(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(json.body.paths['/api/health']).toBeDefined();
+    expect(json.body.components.securitySchemes.bearer.scheme).toBe('bearer');
+    const ui = await t.request('GET', '/api/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  describe('authentication', () => {
+    it('refuses a call without a token with 401 problem+json', async () => {
+      const res = await t.request('GET', '/api/metrics');
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', title: 'Unauthorized' });
+      expect(res.body.type).toMatch(/^urn:/);
+      expect(res.body.instance).toBe('/api/metrics');
+    });
+
+    it('refuses a token signed with another secret, an expired one and one with alg none', async () => {
+      const forged = signToken({ sub: 'x', name: 'x', roles: ['admin'], programmes: ['*'] }, 'another-secret-another-secret-0123456');
+      expect((await t.request('GET', '/api/metrics', { token: forged })).status).toBe(401);
+      const expired = signToken({ sub: 'x', name: 'x', roles: ['admin'], programmes: ['*'], exp: 1000 }, 'e2e-secret-e2e-secret-e2e-secret-0123456789');
+      const res = await t.request('GET', '/api/metrics', { token: expired });
+      expect(res.status).toBe(401);
+      expect(res.body.detail).toMatch(/expired/);
+      const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","name":"x","roles":["admin"],"programmes":["*"]}').toString('base64url')}.`;
+      expect((await t.request('GET', '/api/metrics', { token: none })).status).toBe(401);
+    });
+
+    it('answers 403 when the role does not allow the call', async () => {
+      const res = await t.request('GET', '/api/metrics', { token: t.token('office') });
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('FORBIDDEN');
+    });
+  });
+
+  it('exposes Prometheus metrics for requests, latencies, appends and store errors', async () => {
+    const res = await t.request('GET', '/api/metrics', { token: t.token('admin') });
+    expect(res.status).toBe(200);
+    for (const name of [
+      'http_requests_total',
+      'http_request_duration_seconds',
+      'event_store_appends_total',
+      'event_store_errors_total',
+    ]) {
+      expect(res.text).toContain(name);
+    }
+  });
+
+  it('answers unknown routes and malformed JSON with problem documents, never 500', async () => {
+    const missing = await t.request('GET', '/api/nowhere', { token: t.token('office') });
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('NOT_FOUND');
+    const malformed = await t.request('POST', '/api/nowhere', { token: t.token('office'), rawBody: '{"a":' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.code).toBe('MALFORMED_JSON');
+  });
+});
