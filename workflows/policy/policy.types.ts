@@ -41,13 +41,14 @@ export interface TierPolicy extends Cited {
   /** Places per term; a kind absent from `perKind` is limited only by `total`. */
   quota: { total?: number; perKind?: Partial<Record<ApplicantKind, number>> };
   /** Prize per applicant kind in CNY; null where the regulation sets it elsewhere. */
-  prize: Partial<Record<ApplicantKind, number | null>> & { article?: string };
+  prize: Partial<Record<ApplicantKind, number | null>> & { article?: string; reading?: string };
 }
 
 export interface ExclusionPolicy extends Cited {
   /** Key of `declaration.exclusions` the applicant must declare false. */
   code: string;
   description: string;
+  /** Years before the notice date the declaration covers; 0 when the text sets no period (whole record). */
   lookbackYears: number;
   appliesTo: ApplicantKind[];
 }
@@ -63,8 +64,9 @@ export interface EligibilityPolicy {
     article: string;
     waiverArticle?: string;
     fourNewArticle?: string;
+    reading?: string;
   };
-  individual?: { minQualityWorkYears: number; article: string };
+  individual?: { minQualityWorkYears: number; article: string; reading?: string };
   exclusions: ExclusionPolicy[];
 }
 
@@ -107,6 +109,8 @@ export interface PublicityRound extends Cited {
   unit: DayUnit;
   /** "不少于" (at least) in the text: the office may publicise longer, never shorter. */
   minimum: boolean;
+  /** Where the list is publicised, as the text says (e.g. 'city-wide', 'region and industry'). */
+  where?: string;
 }
 
 export interface ObjectionPolicy extends Cited {
@@ -121,6 +125,8 @@ export interface ObjectionPolicy extends Cited {
   confidentialityArticle: string;
   /** Default deadlines, in days of `deadlineUnit`, when the office requests evidence (朝阳 第二十二、二十三条). */
   defaultDeadlines?: { recommender: number; applicant: number; objector: number; unit: DayUnit; article: string };
+  /** Body that decides how an objection is settled, when the text names one (济南 第十七条, 朝阳 第二十四条). */
+  decidedBy?: { body: 'office' | 'leading-group' | 'committee' | 'supervisor'; article: string };
 }
 
 export interface ProgrammePolicy {
@@ -130,7 +136,11 @@ export interface ProgrammePolicy {
   name: string;
   nameEn: string;
   issuer: string;
-  regulation: { title: string; documentNo?: string; issuedOn: string; repeals?: string };
+  regulation: { title: string; documentNo?: string; issuedOn: string; repeals?: string; reading?: string };
+  /** The notice that opens a term (申报通知), when the text has an article for it. */
+  notice?: Cited;
+  /** Publicity inside the applicant's own organisation before submission (忻州 第十四条). */
+  internalPublicity?: Cited & { days: number; unit: DayUnit; minimum: boolean };
   /** Inclusive dates (YYYY-MM-DD); `until` null when the text sets no end. */
   validity: Cited & { from: string; until: string | null };
   cycle: Cited & { years: number };
@@ -142,9 +152,13 @@ export interface ProgrammePolicy {
   /** Places may stay empty (名额可以空缺). */
   vacanciesAllowed: Cited;
   eligibility: EligibilityPolicy;
-  /** Stages this programme uses, in order. */
-  stages: Array<Cited & { id: StageId }>;
-  scoring: Cited & { standard: string; maxScore: number };
+  /**
+   * Stages this programme uses, in order. Every id appears once, except 'publicity', which
+   * appears once per entry of `publicity` and carries that entry's `round` (忻州 publicises the
+   * candidate list and later the proposed list: 第十八、十九条).
+   */
+  stages: Array<Cited & { id: StageId; round?: number }>;
+  scoring: Cited & { standard: string; maxScore: number; categories?: Array<{ id: string; name: string; points: number }> };
   publicity: PublicityRound[];
   objections: ObjectionPolicy;
   bans: BanRule[];
@@ -152,4 +166,6 @@ export interface ProgrammePolicy {
   postAward?: { annualReports?: Cited & { years: number } };
   supervision?: Cited & { endsWithTerm: boolean; minRotation?: string };
   noFees: Cited;
+  /** Readings of things the text is silent on (e.g. 淄博 has no re-application ban). */
+  notes?: Array<Cited & { topic: string; reading: string }>;
 }
