@@ -1,0 +1,95 @@
+/**
+ * Term state and its pure evolve. `status`:
+ * - 'not-opened'  no TermOpened yet
+ * - 'open'        accepting submissions and the committee's proposed list
+ * - 'publicity'   at least one publicity round has started
+ * - 'approved'    the government's decision is recorded; the term is closed
+ */
+import type {
+  AwardedEntry,
+  NotAwardedEntry,
+  ProposedEntry,
+  PublicityStarted,
+  TermEvent,
+  TermRegistered,
+} from './events.js';
+import type { ApplicantKind } from '../policy/policy.types.js';
+
+export type PublicityRecord = PublicityStarted['data'];
+
+export interface TermFacts {
+  termId: string;
+  programmeId: string;
+  policyVersion: string;
+  year: number;
+  noticeDate: string;
+  applicationDeadline: string;
+  cycleYears: number;
+  proposed: ProposedEntry[];
+  publicity: PublicityRecord[];
+  revoked: Array<{ applicationId: string; tier: string; kind: ApplicantKind; ground: string }>;
+}
+
+export type TermState =
+  | { status: 'not-opened' }
+  | (TermFacts & { status: 'open' | 'publicity' })
+  | (TermFacts & {
+      status: 'approved';
+      approval: { decisionDate: string; documentNo: string; awarded: AwardedEntry[]; notAwarded: NotAwardedEntry[] };
+    });
+
+export type OpenedTermState = Exclude<TermState, { status: 'not-opened' }>;
+
+export const initialTermState = (): TermState => ({ status: 'not-opened' });
+
+export function evolveTerm(state: TermState, event: TermEvent): TermState {
+  switch (event.type) {
+    case 'TermOpened':
+      return { status: 'open', ...event.data, proposed: [], publicity: [], revoked: [] };
+    case 'ProposedListRecorded': {
+      if (state.status === 'not-opened') return state;
+      const kept = event.data.replaces ? [] : state.proposed;
+      return { ...state, proposed: [...kept, ...event.data.entries] };
+    }
+    case 'PublicityStarted':
+      if (state.status === 'not-opened') return state;
+      return { ...state, status: 'publicity', publicity: [...state.publicity, event.data] };
+    case 'TermApproved': {
+      if (state.status === 'not-opened') return state;
+      const { decisionDate, documentNo, awarded, notAwarded } = event.data;
+      return { ...state, status: 'approved', approval: { decisionDate, documentNo, awarded, notAwarded } };
+    }
+    case 'AwardRevokedOnTerm': {
+      if (state.status === 'not-opened') return state;
+      const { applicationId, tier, kind, ground } = event.data;
+      return { ...state, revoked: [...state.revoked, { applicationId, tier, kind, ground }] };
+    }
+    default:
+      return state;
+  }
+}
+
+export function foldTerm(events: readonly TermEvent[]): TermState {
+  return events.reduce(evolveTerm, initialTermState());
+}
+
+/** Places a term holds: awarded and not revoked (after approval), or proposed (before). */
+export function placesHeld(state: TermState): Array<{ tier: string; kind: ApplicantKind }> {
+  if (state.status === 'not-opened') return [];
+  if (state.status === 'approved') {
+    const revoked = new Set(state.revoked.map((r) => r.applicationId));
+    return state.approval.awarded
+      .filter((a) => !revoked.has(a.applicationId))
+      .map((a) => ({ tier: a.tier, kind: a.applicantKind }));
+  }
+  return state.proposed.map((p) => ({ tier: p.tier, kind: p.applicantKind }));
+}
+
+/** The programme's register of terms (stream programme-<id>-terms). */
+export interface ProgrammeTerms {
+  terms: Array<TermRegistered['data']>;
+}
+
+export function foldProgrammeTerms(events: ReadonlyArray<TermRegistered>): ProgrammeTerms {
+  return { terms: events.filter((e) => e.type === 'TermRegistered').map((e) => e.data) };
+}
