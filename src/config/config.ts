@@ -19,6 +19,8 @@ export interface AppConfig {
   clockStart?: string;
   /** Extra folders of programme policy files (POLICY_DIRS, separated by ':' or ','). */
   policyDirs: string[];
+  /** JSON file of working-day data for years chinese-days lacks (CALENDAR_EXTRA_FILE). */
+  calendarExtraFile?: string;
   logLevel: string;
 }
 
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .map((dir) => dir.trim())
       .filter(Boolean)
       .map((dir) => resolve(process.cwd(), dir)),
+    calendarExtraFile: env.CALENDAR_EXTRA_FILE ? resolve(process.cwd(), env.CALENDAR_EXTRA_FILE) : undefined,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
   };
 }

@@ -1,27 +1,11 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { type CommandContext, deterministicUuid } from '../awards/command-context.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ValidationFailedError } from './http-errors.js';
 import { idempotencyScope } from './idempotency.interceptor.js';
 
-/** What every command carries besides its own fields: who, which command, which conversation. */
-export interface CommandContext {
-  actor: { sub: string; name: string; roles: string[] };
-  commandId: string;
-  correlationId: string;
-  causationId?: string;
-  /** Business date the decision was taken (YYYY-MM-DD), from the body; defaults to today. */
-  occurredAt?: string;
-  /** From If-Match: the revision the client last saw; a stale one is refused with 412. */
-  expectedRevision?: number;
-}
-
-/** UUID (version 8 layout) derived from text: the same Idempotency-Key gives the same command id. */
-export function deterministicUuid(text: string): string {
-  const hex = createHash('sha256').update(text).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+export type { CommandContext };
 
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;

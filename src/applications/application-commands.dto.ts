@@ -1,0 +1,182 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { CommandDto } from '../common/command.dto.js';
+
+const text = (max = 2000) => [IsString(), IsNotEmpty(), MaxLength(max)];
+const apply = (...decorators: PropertyDecorator[]): PropertyDecorator => (target, key) =>
+  decorators.forEach((decorate) => decorate(target, key));
+
+export class RecommendDto extends CommandDto {
+  @ApiProperty({ description: 'The recommending body’s opinion (推荐意见)', example: '同意推荐' })
+  @apply(...text())
+  opinion!: string;
+
+  @ApiPropertyOptional({ description: 'Recommending body, when different from the one named at submission' })
+  @IsOptional()
+  @apply(...text(200))
+  recommender?: string;
+}
+
+export class QualificationReviewDto extends CommandDto {
+  @ApiProperty({ enum: ['accepted', 'rejected'] })
+  @IsIn(['accepted', 'rejected'])
+  outcome!: 'accepted' | 'rejected';
+
+  @ApiPropertyOptional({ description: 'Required when rejected: explained to the recommending body (朝阳 第十七条(四))' })
+  @ValidateIf((dto: QualificationReviewDto) => dto.outcome === 'rejected' || dto.reason !== undefined)
+  @apply(...text())
+  reason?: string;
+}
+
+export class OpinionSurveyDto extends CommandDto {
+  @ApiProperty({ description: '舆情调查 findings (淄博 第十六条)' })
+  @apply(...text(4000))
+  findings!: string;
+
+  @ApiProperty({ description: 'Whether the findings are adverse' })
+  @IsBoolean()
+  adverse!: boolean;
+}
+
+export class DepartmentOpinionDto {
+  @ApiProperty({ example: '市公安局' })
+  @apply(...text(200))
+  department!: string;
+
+  @ApiProperty({ example: '无违法犯罪记录' })
+  @apply(...text())
+  opinion!: string;
+
+  @ApiProperty()
+  @IsBoolean()
+  adverse!: boolean;
+}
+
+export class DepartmentOpinionsDto extends CommandDto {
+  @ApiProperty({ type: [DepartmentOpinionDto], description: '忻州 第十八条: police and, for enterprises, HR, ecology, emergency, market supervision, tax' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(30)
+  @ValidateNested({ each: true })
+  @Type(() => DepartmentOpinionDto)
+  opinions!: DepartmentOpinionDto[];
+}
+
+/** GB/T 19580 categories and their maxima (1,000 points in all). */
+export class CategoryScoresDto {
+  @ApiProperty({ minimum: 0, maximum: 110 }) @IsNumber() @Min(0) @Max(110) leadership!: number;
+  @ApiProperty({ minimum: 0, maximum: 90 }) @IsNumber() @Min(0) @Max(90) strategy!: number;
+  @ApiProperty({ minimum: 0, maximum: 90 }) @IsNumber() @Min(0) @Max(90) customersAndMarket!: number;
+  @ApiProperty({ minimum: 0, maximum: 130 }) @IsNumber() @Min(0) @Max(130) resources!: number;
+  @ApiProperty({ minimum: 0, maximum: 100 }) @IsNumber() @Min(0) @Max(100) processManagement!: number;
+  @ApiProperty({ minimum: 0, maximum: 80 }) @IsNumber() @Min(0) @Max(80) measurementAnalysisImprovement!: number;
+  @ApiProperty({ minimum: 0, maximum: 400 }) @IsNumber() @Min(0) @Max(400) results!: number;
+}
+
+export class ReviewerScoreDto {
+  @ApiProperty({ example: 'expert-017' })
+  @apply(...text(100))
+  reviewerId!: string;
+
+  @ApiProperty({ description: 'Conflict of interest declared or requested by the applicant: recorded, not counted (忻州 第二十九条, 朝阳 第三十二条)' })
+  @IsBoolean()
+  recused!: boolean;
+
+  @ApiPropertyOptional({ type: CategoryScoresDto, description: 'Required unless recused' })
+  @ValidateIf((dto: ReviewerScoreDto) => !dto.recused || dto.scores !== undefined)
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => CategoryScoresDto)
+  scores?: CategoryScoresDto;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @apply(...text(500))
+  recusalReason?: string;
+}
+
+export class ScoredReviewDto extends CommandDto {
+  @ApiProperty({ type: [ReviewerScoreDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => ReviewerScoreDto)
+  reviews!: ReviewerScoreDto[];
+}
+
+export class OralDefenceDto extends CommandDto {
+  @ApiPropertyOptional({ description: 'Outcome in words, where the defence is not scored' })
+  @IsOptional()
+  @apply(...text())
+  outcome?: string;
+
+  @ApiPropertyOptional({ type: [ReviewerScoreDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => ReviewerScoreDto)
+  reviews?: ReviewerScoreDto[];
+}
+
+export class CandidateDto extends CommandDto {
+  @ApiPropertyOptional({ description: 'Rank in the composite evaluation' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  rank?: number;
+}
+
+export class ReasonDto extends CommandDto {
+  @ApiProperty()
+  @apply(...text())
+  reason!: string;
+}
+
+export class EmptyCommandDto extends CommandDto {}
+
+export class RevokeDto extends CommandDto {
+  @ApiProperty({ description: "Coded ground of the programme's policy (GET /api/programmes/{id} lists them with their articles)", example: 'fraud' })
+  @apply(...text(60))
+  ground!: string;
+
+  @ApiPropertyOptional({ description: 'Facts found (查证属实)' })
+  @IsOptional()
+  @apply(...text())
+  reason?: string;
+}
+
+export class ClosePublicityDto extends CommandDto {
+  @ApiProperty({ description: 'Publicity round being closed' })
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  round!: number;
+}
+
+export class AnnualReportDto extends CommandDto {
+  @ApiProperty({ description: 'Year the quality-performance report covers (瀍河 第二十四条)', example: 2024 })
+  @IsInt()
+  @Min(2000)
+  @Max(2200)
+  year!: number;
+}
