@@ -16,7 +16,7 @@ import {
   WrongExpectedRevisionError,
   revisionMatches,
 } from '../event-store.port.js';
-import { GENESIS_HASH, chainHash, hashableEvent } from '../hash.js';
+import { GENESIS_HASH, canonicalJson, chainHashOfCanonical } from '../hash.js';
 import { AppendSignal, pollingSubscription } from '../polling-subscription.js';
 
 interface EventRow {
@@ -154,20 +154,34 @@ export class SqliteEventStore implements EventStore {
 
     let previousHash = head?.hash ?? GENESIS_HASH;
     let revision = head ? head.revision : -1;
-    const stored: StoredEvent[] = [];
-    for (const event of events) {
+    const stored: StoredEvent[] = new Array(events.length);
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index]!;
       revision += 1;
-      const hash = chainHash(previousHash, hashableEvent(event, streamId, revision));
-      const info = this.stmt.insert.run(
+      // Serialised once: the canonical text is both what is stored and what the hash covers.
+      const data = canonicalJson(event.data);
+      const metadata = canonicalJson(event.metadata);
+      const hash = chainHashOfCanonical(previousHash, streamId, revision, event.id, event.type, data, metadata);
+      let info: Database.RunResult;
+      try {
+        info = this.stmt.insert.run(streamId, revision, event.id, event.type, data, metadata, hash);
+      } catch (error) {
+        // Only the first id was looked up: a later id already in the stream makes a mixed batch.
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new IdempotencyMismatchError(streamId, 'some event ids of this batch are already stored, others are not');
+        }
+        throw error;
+      }
+      stored[index] = {
+        id: event.id,
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
         streamId,
         revision,
-        event.id,
-        event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
+        position: Number(info.lastInsertRowid),
         hash,
-      );
-      stored.push({ ...event, streamId, revision, position: Number(info.lastInsertRowid), hash });
+      };
       previousHash = hash;
     }
     if (events.length > 0) this.stmt.upsertStream.run(streamId, revision, previousHash);
@@ -186,14 +200,15 @@ export class SqliteEventStore implements EventStore {
    */
   private detectReplay(streamId: string, events: NewEvent[]): AppendResult | undefined {
     if (events.length === 0) return undefined;
-    const found = events.map((event) => this.stmt.findEvent.get(streamId, event.id)?.revision);
-    if (found.every((revision) => revision === undefined)) return undefined;
-    const first = found[0];
-    const contiguous = first !== undefined && found.every((revision, index) => revision === first + index);
+    // One lookup per append: if the first id is new, a later stored id is caught by the
+    // UNIQUE (stream_id, event_id) constraint while inserting.
+    const first = this.stmt.findEvent.get(streamId, events[0]!.id)?.revision;
+    if (first === undefined) return undefined;
+    const rows = this.stmt.streamRange.all(streamId, first, first + events.length - 1);
+    const contiguous = rows.length === events.length && rows.every((row, index) => row.event_id === events[index]!.id);
     if (!contiguous) {
       throw new IdempotencyMismatchError(streamId, 'some event ids of this batch are already stored, others are not');
     }
-    const rows = this.stmt.streamRange.all(streamId, first, first + events.length - 1);
     const stored = rows.map(toStoredEvent);
     const head = this.stmt.streamHead.get(streamId)!;
     return {
