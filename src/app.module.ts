@@ -8,15 +8,21 @@ import type { AppConfig } from './config/config.js';
 import { CoreModule } from './core.module.js';
 import type { EventStore } from './event-store/event-store.port.js';
 import { HealthController } from './health/health.controller.js';
+import { AwardsHttpModule } from './awards-http.module.js';
 import { EtagInterceptor } from './http/etag.interceptor.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { createValidationPipe } from './http/validation.js';
 import { loggerParams } from './observability/logging.js';
+import type { Projection } from '../projections/projection.js';
+import { ProjectionsModule } from './projections/projections.module.js';
+import { ReadModelsModule } from './read-models/read-models.module.js';
 
 export interface AppOverrides {
   clock?: Clock;
   store?: EventStore;
+  /** Read models to run instead of the registered ones (tests). */
+  projections?: readonly Projection<any>[];
 }
 
 @Module({})
@@ -24,7 +30,14 @@ export class AppModule {
   static forRoot(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [LoggerModule.forRoot(loggerParams(config.logLevel)), CqrsModule.forRoot(), CoreModule.forRoot(config, overrides)],
+      imports: [
+        LoggerModule.forRoot(loggerParams(config.logLevel)),
+        CqrsModule.forRoot(),
+        CoreModule.forRoot(config, overrides),
+        AwardsHttpModule,
+        ProjectionsModule.forRoot({ projections: overrides.projections }),
+        ReadModelsModule,
+      ],
       controllers: [HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -50,6 +50,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly projectionCheckpoint = new Gauge({
+    name: 'projection_checkpoint_position',
+    help: "Global position the projection's active generation has applied",
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionLagEvents = new Gauge({
+    name: 'projection_lag_events',
+    help: 'Events stored but not yet applied by the active generation',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionLagSeconds = new Gauge({
+    name: 'projection_lag_seconds',
+    help: 'Age of the oldest event not yet applied (0 when caught up)',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionRestarts = new Counter({
+    name: 'projection_restarts_total',
+    help: 'Subscriptions the projection watchdog restarted (stalled or failed)',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -1,0 +1,413 @@
+import { Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { PROJECTION_NAME, type Projection } from '../../projections/projection.js';
+import type { Clock } from '../clock/clock.js';
+import type { EventStore } from '../event-store/event-store.port.js';
+import type { Metrics } from '../observability/metrics.js';
+import { type FollowerLogger, ProjectionFollower, withinMs } from './projection-follower.js';
+import type { GenerationState, GenerationStatus, ProjectionStore } from './projection-store.port.js';
+import { type ProjectionStatus, type RebuildProgress, UnknownProjectionError } from './projection-status.js';
+
+/** DI token: the projections the runner keeps up to date (see registered-projections.ts). */
+export const PROJECTIONS = Symbol.for('PROJECTIONS');
+
+export interface ProjectionRunnerOptions {
+  /** Events per transaction. */
+  batchSize?: number;
+  watchdogIntervalMs?: number;
+  /** A follower behind the head without progress for this long is restarted. */
+  stallAfterMs?: number;
+  /** false in the rebuild CLI: it builds new generations and leaves the live ones to the server. */
+  followLive?: boolean;
+  /** Rebuild at start a projection whose `version` differs from its active generation's. */
+  autoRebuild?: boolean;
+  logger?: FollowerLogger;
+}
+
+interface Entry {
+  projection: Projection<unknown>;
+  live?: ProjectionFollower;
+  building?: ProjectionFollower;
+  rebuildStartedAt?: { at: number; position: number };
+  restarts: number;
+  /** Mutations of the followers run one at a time per projection. */
+  queue: Promise<unknown>;
+}
+
+/**
+ * Keeps every registered projection up to date: one live follower on the active generation,
+ * and while a rebuild runs one more on the building generation; when that one reaches the head
+ * it becomes active (one transaction) and the old generation is deleted. A watchdog restarts
+ * followers that stop advancing while the head moves.
+ *
+ * Crash mid-rebuild: the building generation is kept, and resumed from its own checkpoint at the
+ * next start (each batch committed with its checkpoint, so resuming is exact).
+ */
+export class ProjectionRunner {
+  private readonly entries = new Map<string, Entry>();
+  private readonly watched = new WeakMap<ProjectionFollower, { checkpoint: number; since: number }>();
+  private readonly commitListeners = new Map<string, Set<() => void>>();
+  private readonly logger: FollowerLogger;
+  private readonly batchSize: number;
+  private readonly watchdogIntervalMs: number;
+  private readonly stallAfterMs: number;
+  private readonly followLive: boolean;
+  private watchdog: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private running = false;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly store: ProjectionStore,
+    projections: readonly Projection<any>[],
+    private readonly clock: Clock,
+    private readonly metrics?: Metrics,
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.logger = options.logger ?? new Logger('Projections');
+    this.batchSize = options.batchSize ?? 500;
+    this.watchdogIntervalMs = options.watchdogIntervalMs ?? 5000;
+    this.stallAfterMs = options.stallAfterMs ?? 30_000;
+    this.followLive = options.followLive ?? true;
+    for (const projection of projections) {
+      if (!PROJECTION_NAME.test(projection.name)) throw new Error(`Invalid projection name: '${projection.name}'`);
+      if (this.entries.has(projection.name)) throw new Error(`Projection '${projection.name}' is registered twice`);
+      if (!Number.isInteger(projection.version) || projection.version < 1) {
+        throw new Error(`Projection '${projection.name}': version must be a positive integer`);
+      }
+      this.entries.set(projection.name, { projection, restarts: 0, queue: Promise.resolve() });
+    }
+  }
+
+  get names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.store.init();
+    for (const entry of this.entries.values()) await this.serial(entry, () => this.reconcile(entry, true));
+    this.watchdog = setInterval(() => void this.checkNow(), this.watchdogIntervalMs);
+    this.watchdog.unref();
+  }
+
+  /** Stops every follower and timer; waits for commits in progress (not for hung subscriptions). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.watchdog);
+    await this.ticking;
+    for (const entry of this.entries.values()) {
+      await entry.queue.catch(() => undefined);
+      await Promise.all([entry.live?.stop(), entry.building?.stop()]);
+      // A later start() resumes from the stored checkpoints, builds included.
+      entry.live = entry.building = undefined;
+    }
+    for (const name of this.commitListeners.keys()) this.notify(name);
+  }
+
+  /** Starts building a new generation from position 0 (or resumes the one being built). */
+  async rebuild(name: string): Promise<ProjectionStatus> {
+    const entry = this.entry(name);
+    if (!this.running) throw new Error('The projection runner is not running');
+    await this.serial(entry, async () => {
+      if (entry.building) return;
+      const state = await this.store.state(name);
+      const existing = state.generations.find(
+        (g) => g.generation !== state.active && g.status === 'building' && g.version === entry.projection.version,
+      );
+      const generation = existing ?? (await this.store.createGeneration(name, entry.projection.version, this.now()));
+      if (generation.status === 'live') return this.reconcile(entry, false); // the first one: it is the live one
+      this.logger.log(`Projection ${name}: ${existing ? 'resuming' : 'building'} generation ${generation.generation}`);
+      entry.building = this.follow(entry, generation, 'building');
+      entry.rebuildStartedAt = { at: performance.now(), position: generation.position };
+    });
+    await this.maybeActivate(entry);
+    return this.status(name);
+  }
+
+  /** Resolves when `name` has no generation under construction by this process. */
+  async whenRebuilt(name: string, pollMs = 100): Promise<void> {
+    const entry = this.entry(name);
+    while (entry.building && this.running) await this.nextCommit(name, pollMs);
+  }
+
+  /**
+   * True once the active generation has applied `minPosition`; false when `timeoutMs` passed
+   * first. Polls the store too, so a switch made by another process (the CLI) counts.
+   */
+  async waitFor(name: string, minPosition: number, timeoutMs: number): Promise<boolean> {
+    this.entry(name);
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const checkpoint = await this.store.activeCheckpoint(name);
+      if ((checkpoint?.position ?? 0) >= minPosition) return true;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0 || !this.running) return false;
+      await this.nextCommit(name, Math.min(remaining, 100));
+    }
+  }
+
+  async statuses(): Promise<ProjectionStatus[]> {
+    const head = await this.events.headPosition();
+    const all: ProjectionStatus[] = [];
+    for (const name of this.entries.keys()) all.push(await this.status(name, head));
+    return all;
+  }
+
+  async status(name: string, knownHead?: number): Promise<ProjectionStatus> {
+    const entry = this.entry(name);
+    const head = knownHead ?? (await this.events.headPosition());
+    const state = await this.store.state(name);
+    const active = state.generations.find((g) => g.generation === state.active);
+    const checkpoint = active?.position ?? 0;
+    const lagEvents = Math.max(0, head - checkpoint);
+    const lagSeconds = lagEvents > 0 ? await this.ageOfEventAfter(checkpoint) : 0;
+    const building = state.generations.find((g) => g.generation !== state.active && g.status === 'building');
+    const live = entry.live?.generation === state.active ? entry.live : undefined;
+    const status: ProjectionStatus = {
+      name,
+      version: entry.projection.version,
+      status: this.liveStatus(live, lagEvents),
+      generation: state.active,
+      activeVersion: active?.version ?? null,
+      checkpoint,
+      head,
+      lagEvents,
+      lagSeconds,
+      lastEventRecordedAt: active?.lastEventRecordedAt ?? null,
+      updatedAt: active?.updatedAt ?? null,
+      restarts: entry.restarts,
+      error: live?.error ?? null,
+      rebuild: building ? this.progress(entry, building, head) : null,
+    };
+    this.metrics?.projectionCheckpoint.set({ projection: name }, checkpoint);
+    this.metrics?.projectionLagEvents.set({ projection: name }, lagEvents);
+    this.metrics?.projectionLagSeconds.set({ projection: name }, lagSeconds);
+    return status;
+  }
+
+  /** One watchdog round (also run by the interval): resync, restart stalled followers, switch finished builds. */
+  async checkNow(): Promise<void> {
+    if (!this.running) return;
+    if (this.ticking) return this.ticking;
+    this.ticking = (async () => {
+      try {
+        const head = await this.events.headPosition();
+        for (const entry of this.entries.values()) {
+          if (!this.running) return;
+          await this.serial(entry, () => this.reconcile(entry, false));
+          for (const follower of [entry.live, entry.building]) {
+            if (follower && this.isStalled(follower, head)) await this.serial(entry, () => this.restart(entry, follower, head));
+          }
+          await this.maybeActivate(entry);
+          await this.status(entry.projection.name, head);
+        }
+      } catch (error) {
+        if (this.running) this.logger.warn(`Projection watchdog round failed: ${(error as Error).message}`);
+      } finally {
+        this.ticking = undefined;
+      }
+    })();
+    return this.ticking;
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  /** Makes the followers match the stored generations. `initial`: also resume builds and check versions. */
+  private async reconcile(entry: Entry, initial: boolean): Promise<void> {
+    if (!this.running) return;
+    const { name, version } = entry.projection;
+    let state = await this.store.state(name);
+    if (state.active === null) {
+      await this.store.createGeneration(name, version, this.now());
+      state = await this.store.state(name);
+    }
+    const active = state.generations.find((g) => g.generation === state.active)!;
+    if (this.followLive && (!entry.live || entry.live.generation !== active.generation || entry.live.state === 'conflict')) {
+      const old = entry.live;
+      entry.live = entry.building?.generation === active.generation ? entry.building : this.follow(entry, active, 'live');
+      if (entry.live === entry.building) entry.building = undefined;
+      await old?.stop();
+    }
+    let building = state.generations.find((g) => g.generation !== state.active && g.status === 'building');
+    if (building && building.version !== version) {
+      this.logger.warn(`Projection ${name}: dropping generation ${building.generation}, built for version ${building.version}`);
+      await entry.building?.stop();
+      entry.building = undefined;
+      await this.store.dropGeneration(name, building.generation);
+      building = undefined;
+    }
+    if (entry.building && (entry.building.generation !== building?.generation || entry.building.state === 'conflict')) {
+      const old = entry.building;
+      entry.building = building && old.generation === building.generation ? this.follow(entry, building, 'building') : undefined;
+      await old.stop();
+    }
+    if (initial && building && !entry.building) {
+      this.logger.log(`Projection ${name}: resuming generation ${building.generation} from position ${building.position}`);
+      entry.building = this.follow(entry, building, 'building');
+      entry.rebuildStartedAt = { at: performance.now(), position: building.position };
+    }
+    if (initial && !building && active.version !== version && (this.options.autoRebuild ?? true)) {
+      const created = await this.store.createGeneration(name, version, this.now());
+      this.logger.log(
+        `Projection ${name}: version ${version} differs from the active generation's ${active.version}; rebuilding as generation ${created.generation}`,
+      );
+      entry.building = this.follow(entry, created, 'building');
+      entry.rebuildStartedAt = { at: performance.now(), position: 0 };
+    }
+  }
+
+  private follow(entry: Entry, generation: GenerationState, role: GenerationStatus): ProjectionFollower {
+    const name = entry.projection.name;
+    return new ProjectionFollower({
+      projection: entry.projection,
+      generation: generation.generation,
+      role,
+      fromPosition: generation.position,
+      events: this.events,
+      store: this.store,
+      clock: this.clock,
+      batchSize: this.batchSize,
+      logger: this.logger,
+      onCommit: async (follower) => {
+        if (follower.role === 'live') {
+          this.metrics?.projectionCheckpoint.set({ projection: name }, follower.checkpoint);
+          this.notify(name);
+        } else await this.maybeActivate(entry);
+      },
+      // A conflict means another writer moved on (or switched generations): resync now.
+      onExit: (follower) => {
+        if (follower.state === 'conflict' && this.running) void this.serial(entry, () => this.reconcile(entry, false));
+      },
+    });
+  }
+
+  /** Switches to the building generation once it has applied everything up to the head. */
+  private async maybeActivate(entry: Entry): Promise<void> {
+    const building = entry.building;
+    if (!building || building.state !== 'running') return;
+    if (building.checkpoint < (await this.events.headPosition())) return;
+    await this.serial(entry, async () => {
+      if (entry.building !== building || building.state !== 'running') return;
+      const name = entry.projection.name;
+      await this.store.activate(name, building.generation);
+      building.role = 'live';
+      entry.building = undefined;
+      entry.rebuildStartedAt = undefined;
+      const old = entry.live;
+      entry.live = this.followLive ? building : undefined;
+      this.logger.log(`Projection ${name}: generation ${building.generation} is active (applied up to ${building.checkpoint})`);
+      this.notify(name);
+      await old?.stop();
+      if (!this.followLive) await building.stop();
+    });
+  }
+
+  private async restart(entry: Entry, follower: ProjectionFollower, head: number): Promise<void> {
+    if (entry.live !== follower && entry.building !== follower) return;
+    const name = entry.projection.name;
+    const since = this.watched.get(follower)?.since ?? follower.lastProgressAt;
+    this.logger.warn(
+      `Projection ${name} generation ${follower.generation}: no progress for ${Math.round((performance.now() - since) / 1000)} s ` +
+        `at position ${follower.checkpoint} while the head is ${head} (${follower.state}${follower.error ? `: ${follower.error}` : ''}); restarting its subscription`,
+    );
+    entry.restarts += 1;
+    this.metrics?.projectionRestarts.inc({ projection: name });
+    await follower.stop();
+    const stored = (await this.store.state(name)).generations.find((g) => g.generation === follower.generation);
+    const next = stored ? this.follow(entry, stored, follower.role) : undefined;
+    if (entry.live === follower) entry.live = next;
+    else entry.building = next;
+    if (!next) await this.reconcile(entry, false);
+  }
+
+  /** Behind the head with no new checkpoint since the watchdog first saw it behind, for stallAfterMs. */
+  private isStalled(follower: ProjectionFollower, head: number): boolean {
+    const now = performance.now();
+    if (follower.state === 'running' && follower.checkpoint >= head) {
+      this.watched.delete(follower);
+      return false;
+    }
+    const seen = this.watched.get(follower);
+    if (!seen || seen.checkpoint !== follower.checkpoint) {
+      this.watched.set(follower, { checkpoint: follower.checkpoint, since: now });
+      return false;
+    }
+    return now - seen.since >= this.stallAfterMs;
+  }
+
+  private liveStatus(live: ProjectionFollower | undefined, lagEvents: number): ProjectionStatus['status'] {
+    if (!live) return 'idle';
+    if (live.state === 'failed') return 'failed';
+    const seen = this.watched.get(live);
+    if (lagEvents > 0 && seen && performance.now() - seen.since >= this.watchdogIntervalMs) return 'stalled';
+    return lagEvents === 0 ? 'live' : 'catching-up';
+  }
+
+  private progress(entry: Entry, building: GenerationState, head: number): RebuildProgress {
+    const mine = entry.building?.generation === building.generation ? entry.building : undefined;
+    const checkpoint = mine?.checkpoint ?? building.position;
+    let eventsPerSecond: number | null = null;
+    let etaSeconds: number | null = null;
+    if (mine && entry.rebuildStartedAt) {
+      const seconds = (performance.now() - entry.rebuildStartedAt.at) / 1000;
+      eventsPerSecond = seconds > 0 ? Math.round((checkpoint - entry.rebuildStartedAt.position) / seconds) : null;
+      etaSeconds = eventsPerSecond ? Math.ceil(Math.max(0, head - checkpoint) / eventsPerSecond) : null;
+    }
+    return {
+      generation: building.generation,
+      version: building.version,
+      checkpoint,
+      head,
+      percent: head > 0 ? Math.min(100, Math.floor((checkpoint / head) * 1000) / 10) : 100,
+      eventsPerSecond,
+      etaSeconds,
+      state: !mine ? 'elsewhere' : mine.state === 'failed' ? 'failed' : 'running',
+      error: mine?.error ?? null,
+    };
+  }
+
+  private async ageOfEventAfter(checkpoint: number): Promise<number> {
+    const [next] = await this.events.readAll({ fromPosition: checkpoint + 1, limit: 1 });
+    const recordedAt = Date.parse(String(next?.metadata?.recordedAt ?? ''));
+    if (Number.isNaN(recordedAt)) return 0;
+    return Math.max(0, (this.clock.now().getTime() - recordedAt) / 1000);
+  }
+
+  private serial<T>(entry: Entry, task: () => Promise<T>): Promise<T> {
+    const run = entry.queue.catch(() => undefined).then(task);
+    entry.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private entry(name: string): Entry {
+    const entry = this.entries.get(name);
+    if (!entry) throw new UnknownProjectionError(name);
+    return entry;
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  private notify(name: string): void {
+    const listeners = this.commitListeners.get(name);
+    if (!listeners) return;
+    this.commitListeners.delete(name);
+    for (const wake of listeners) wake();
+  }
+
+  /** Resolves at the next commit or activation of `name`, or after `ms`. */
+  private nextCommit(name: string, ms: number): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const listeners = this.commitListeners.get(name) ?? new Set();
+    listeners.add(wake);
+    this.commitListeners.set(name, listeners);
+    return withinMs(woken, ms).then(() => {
+      this.commitListeners.get(name)?.delete(wake);
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/auth.guard.js';
+import { ProjectionRunner } from './projection-runner.js';
+import type { ProjectionStatus } from './projection-status.js';
+
+@ApiTags('operations')
+@Controller('projections')
+export class ProjectionsController {
+  constructor(@Inject(ProjectionRunner) private readonly runner: ProjectionRunner) {}
+
+  // Office staff see it too: they are the ones wondering why a list has not caught up yet.
+  @Roles('admin', 'auditor', 'office')
+  @Get()
+  @ApiOperation({ summary: 'Read models: checkpoint, store head, lag in events and seconds, status, generation, rebuild progress' })
+  @ApiOkResponse({ description: '{ projections: ProjectionStatus[] }' })
+  async list(): Promise<{ projections: ProjectionStatus[] }> {
+    return { projections: await this.runner.statuses() };
+  }
+
+  @Roles('admin')
+  @Post(':name/rebuild')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Rebuild a read model in the background; queries keep answering from the current generation until the switch',
+  })
+  @ApiAcceptedResponse({ description: 'The projection status, with `rebuild` progress; 404 PROJECTION_NOT_FOUND for an unknown name' })
+  async rebuild(@Param('name') name: string): Promise<ProjectionStatus> {
+    return this.runner.rebuild(name);
+  }
+}
