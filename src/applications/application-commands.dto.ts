@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CommandDto } from '../common/command.dto.js';
+import { IsCalendarDate } from '../common/validators.js';
 
 const text = (max = 2000) => [IsString(), IsNotEmpty(), MaxLength(max)];
 const apply = (...decorators: PropertyDecorator[]): PropertyDecorator => (target, key) =>
@@ -159,18 +160,22 @@ export class RevokeDto extends CommandDto {
   @apply(...text(60))
   ground!: string;
 
-  @ApiPropertyOptional({ description: 'Facts found (查证属实)' })
+  @ApiPropertyOptional({
+    description: 'When the ground arose; a ground limited to years after the award counts from it (瀍河 第二十九条, 朝阳 第三十六条). Defaults to the revocation date.',
+    example: '2026-03-15',
+  })
   @IsOptional()
-  @apply(...text())
-  reason?: string;
+  @IsCalendarDate()
+  incidentOn?: string;
 }
 
 export class ClosePublicityDto extends CommandDto {
-  @ApiProperty({ description: 'Publicity round being closed' })
+  @ApiPropertyOptional({ description: 'Publicity round being closed; when given it must be the running one (a guard against closing the wrong round)' })
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(5)
-  round!: number;
+  round?: number;
 }
 
 export class AnnualReportDto extends CommandDto {

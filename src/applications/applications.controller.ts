@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { AwardService } from '../awards/award.service.js';
+import type { AwardService, SubmitApplicationInput } from '../awards/award.service.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
 import { assertProgrammeAccess } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
@@ -22,7 +22,7 @@ import {
   ScoredReviewDto,
 } from './application-commands.dto.js';
 import { type CommandResult, RunApplicationCommand, SubmitApplicationCommand } from './application.commands.js';
-import { SubmitApplicationDto } from './submit-application.dto.js';
+import { type DeclarationDto, SubmitApplicationDto } from './submit-application.dto.js';
 
 type StepCommand = Parameters<AwardService['applicationCommand']>[1];
 
@@ -30,6 +30,18 @@ type StepCommand = Parameters<AwardService['applicationCommand']>[1];
 function payload<T extends { occurredAt?: string }>(dto: T): Omit<T, 'occurredAt'> {
   const { occurredAt: _occurredAt, ...rest } = dto;
   return rest;
+}
+
+/** The declaration as plain data (no DTO prototypes in the event), with only the fields given. */
+function plainDeclaration(declaration: DeclarationDto): SubmitApplicationInput['declaration'] {
+  const { operatingSince, qualityWorkSince, fourNewField, waiver, exclusions } = declaration;
+  return {
+    ...(operatingSince !== undefined ? { operatingSince } : {}),
+    ...(qualityWorkSince !== undefined ? { qualityWorkSince } : {}),
+    ...(fourNewField !== undefined ? { fourNewField } : {}),
+    ...(waiver !== undefined ? { waiver: { grantedBy: waiver.grantedBy, documentNo: waiver.documentNo, date: waiver.date } } : {}),
+    exclusions: { ...exclusions },
+  };
 }
 
 const COMMAND_HEADERS = [
@@ -57,7 +69,14 @@ export class ApplicationsController {
   async submit(@Body() dto: SubmitApplicationDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest): Promise<CommandResult> {
     assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(dto.termId));
     const { termId, applicant, channel, declaration } = dto;
-    return this.commands.execute(new SubmitApplicationCommand({ termId, applicant, channel, declaration } as never, ctx));
+    const input: SubmitApplicationInput = {
+      termId,
+      applicant: { kind: applicant.kind, id: applicant.id, name: applicant.name },
+      // The service records a direct filing's recommender as null, never as a missing field.
+      channel: { kind: channel.kind, recommender: channel.recommender ?? null },
+      declaration: plainDeclaration(declaration),
+    };
+    return this.commands.execute(new SubmitApplicationCommand(input, ctx));
   }
 
   @Get(':id')
@@ -73,6 +92,8 @@ export class ApplicationsController {
   @ApiOperation({ summary: 'The application’s events in order (objector identities masked)' })
   async events(@Param('id', IdPipe) id: string, @Req() req: AuthenticatedRequest) {
     assertProgrammeAccess(req.user, await this.awards.programmeOfApplication(id));
+    // No viewer roles: this raw list masks objector identities for everyone (consent aside); the
+    // handler sees them in the objection log (朝阳 第二十五条, 忻州 第二十七条).
     return this.awards.getApplicationEvents(id);
   }
 

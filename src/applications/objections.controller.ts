@@ -2,15 +2,31 @@ import { Body, Controller, HttpCode, Inject, Param, ParseEnumPipe, Post, Req } f
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AwardService } from '../awards/award.service.js';
+import { deterministicUuid } from '../awards/command-context.js';
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
+import type { ProgrammePolicy } from '../../workflows/policy/policy.types.js';
+import type { WorkingDayCalendar } from '../../workflows/calendar/working-days.js';
+import { addDays } from '../../workflows/calendar/local-date.js';
+import { CLOCK, type Clock, shanghaiDate } from '../clock/clock.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
 import { assertProgrammeAccess } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
-import { AWARD_SERVICE, POLICY_REGISTRY } from '../domain.tokens.js';
+import { AWARD_SERVICE, POLICY_REGISTRY, WORKING_DAY_CALENDAR } from '../domain.tokens.js';
 import { type CommandContext, Ctx } from '../http/command-context.js';
 import { ForbiddenError, ValidationFailedError } from '../http/http-errors.js';
 import { type CommandResult, RunApplicationCommand } from './application.commands.js';
-import { OBJECTION_DECISIONS, type ObjectionDecision, ObjectionDecisionDto, ReceiveObjectionDto } from './objections.dto.js';
+import {
+  DECISION_REQUIRES,
+  OBJECTION_DECISIONS,
+  type ObjectionDecision,
+  ObjectionDecisionDto,
+  ReceiveObjectionDto,
+} from './objections.dto.js';
+
+/** The answer to a received objection: the application's new state, and the id to decide it by. */
+export interface ObjectionReceivedResult extends CommandResult {
+  objectionId: string;
+}
 
 type StepCommand = Parameters<AwardService['applicationCommand']>[1];
 
@@ -27,16 +43,39 @@ export class ObjectionsController {
     private readonly commands: CommandBus,
     @Inject(AWARD_SERVICE) private readonly awards: AwardService,
     @Inject(POLICY_REGISTRY) private readonly policies: PolicyRegistry,
+    @Inject(WORKING_DAY_CALENDAR) private readonly calendar: WorkingDayCalendar,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post()
   @Roles('office', 'supervisor', 'admin')
   @ApiOperation({ summary: 'Record an objection received during publicity' })
   @ApiParam({ name: 'id', description: 'Application id' })
-  async receive(@Param('id', IdPipe) id: string, @Body() dto: ReceiveObjectionDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest): Promise<CommandResult> {
+  async receive(
+    @Param('id', IdPipe) id: string,
+    @Body() dto: ReceiveObjectionDto,
+    @Ctx() ctx: CommandContext,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<ObjectionReceivedResult> {
     await this.assertHandler(req, id);
-    const { occurredAt: _occurredAt, ...input } = dto;
-    return this.commands.execute(new RunApplicationCommand(id, { type: 'object', ...input } as unknown as StepCommand, ctx));
+    const { occurredAt, receivedOn, objector, grounds, evidenceProvided } = dto;
+    // receivedOn is the record's business date: the decider dates the objection by occurredOn.
+    if (occurredAt !== undefined && receivedOn !== undefined && occurredAt !== receivedOn) {
+      throw new ValidationFailedError([{ field: 'receivedOn', message: 'receivedOn and occurredAt name the same day; give one, or both equal' }]);
+    }
+    // Derived from the command id, so a retry with the same Idempotency-Key records the same objection.
+    const objectionId = `obj-${deterministicUuid(`objection\u0000${ctx.commandId}`)}`;
+    const command = {
+      type: 'object' as const,
+      objectionId,
+      objector: { ...objector },
+      grounds,
+      evidenceProvided,
+    };
+    const result = await this.commands.execute(
+      new RunApplicationCommand(id, command as StepCommand, { ...ctx, occurredAt: occurredAt ?? receivedOn }),
+    );
+    return { ...result, objectionId };
   }
 
   @Post(':objectionId/:decision')
@@ -55,14 +94,36 @@ export class ObjectionsController {
     @Ctx() ctx: CommandContext,
     @Req() req: AuthenticatedRequest,
   ): Promise<CommandResult> {
-    await this.assertHandler(req, id);
-    const { occurredAt: _occurredAt, ...input } = dto;
-    return this.commands.execute(
-      new RunApplicationCommand(id, { type: 'objection-decision', objectionId, decision, ...input } as unknown as StepCommand, ctx),
-    );
+    const policy = await this.assertHandler(req, id);
+    const missing = DECISION_REQUIRES[decision].filter((field) => dto[field] === undefined);
+    if (missing.length > 0) {
+      throw new ValidationFailedError(missing.map((field) => ({ field, message: `${field} is required to ${decision}` })));
+    }
+    const { from, reason, summary } = dto;
+    const command = {
+      type: 'objection-decision' as const,
+      objectionId,
+      decision,
+      ...(from !== undefined ? { from } : {}),
+      // The decider reads what was supplied from `reason` for record-evidence.
+      ...(decision === 'record-evidence' ? { reason: summary } : reason !== undefined ? { reason } : {}),
+      ...(decision === 'request-evidence' ? { deadline: dto.deadline ?? this.defaultDeadline(policy, from!, ctx.occurredAt) } : {}),
+    };
+    return this.commands.execute(new RunApplicationCommand(id, command as StepCommand, ctx));
   }
 
-  private async assertHandler(req: AuthenticatedRequest, applicationId: string): Promise<void> {
+  /**
+   * The policy's default time to answer (朝阳 第二十二、二十三条: 5 working days), counted from the
+   * day after the request. The decider counts calendar days itself but has no working-day calendar.
+   */
+  private defaultDeadline(policy: ProgrammePolicy, from: 'recommender' | 'applicant' | 'objector', occurredAt: string | undefined): string | undefined {
+    const defaults = policy.objections.defaultDeadlines;
+    if (!defaults) return undefined; // the decider asks for one
+    const on = occurredAt ?? shanghaiDate(this.clock.now());
+    return defaults.unit === 'working' ? this.calendar.addWorkingDays(on, defaults[from]) : addDays(on, defaults[from]);
+  }
+
+  private async assertHandler(req: AuthenticatedRequest, applicationId: string): Promise<ProgrammePolicy> {
     const programmeId = await this.awards.programmeOfApplication(applicationId);
     assertProgrammeAccess(req.user, programmeId);
     const application = await this.awards.getApplication(applicationId);
@@ -73,5 +134,6 @@ export class ObjectionsController {
         rule: { programme: programmeId, version: policy.version, article: policy.objections.article },
       });
     }
+    return policy;
   }
 }

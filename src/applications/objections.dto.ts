@@ -44,7 +44,10 @@ export class ReceiveObjectionDto extends CommandDto {
   @IsBoolean()
   evidenceProvided!: boolean;
 
-  @ApiPropertyOptional({ description: 'Day the objection was received; defaults to occurredAt or today', example: '2025-06-03' })
+  @ApiPropertyOptional({
+    description: 'Day the objection was received: the business date of the record, like occurredAt (give either, or both equal). Defaults to today.',
+    example: '2025-06-03',
+  })
   @IsOptional()
   @IsCalendarDate()
   receivedOn?: string;
@@ -61,20 +64,33 @@ export class ObjectionDecisionDto extends CommandDto {
   @MaxLength(4000)
   reason?: string;
 
-  @ApiPropertyOptional({ enum: ['recommender', 'applicant', 'objector'], description: 'request-evidence / record-evidence: which party (朝阳 第二十二、二十三条)' })
+  @ApiPropertyOptional({ enum: ['recommender', 'applicant', 'objector'], description: 'Required for request-evidence and record-evidence: which party (朝阳 第二十二、二十三条)' })
   @IsOptional()
   @IsIn(['recommender', 'applicant', 'objector'])
   from?: 'recommender' | 'applicant' | 'objector';
 
-  @ApiPropertyOptional({ description: 'request-evidence: last day to answer; defaults to the policy’s deadline', example: '2025-06-10' })
+  @ApiPropertyOptional({
+    description: 'request-evidence: last day to answer; defaults to the policy’s deadline counted from the day after the request (朝阳 第二十二、二十三条: 5 working days)',
+    example: '2025-06-10',
+  })
   @IsOptional()
   @IsCalendarDate()
   deadline?: string;
 
-  @ApiPropertyOptional({ description: 'record-evidence: what was supplied' })
+  @ApiPropertyOptional({ description: 'Required for record-evidence: what was supplied' })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4000)
   summary?: string;
 }
+
+/** Body fields each decision needs; the decision is in the path, so the controller checks these. */
+export const DECISION_REQUIRES: Record<ObjectionDecision, ReadonlyArray<keyof ObjectionDecisionDto>> = {
+  accept: [],
+  refuse: ['reason'],
+  'request-evidence': ['from'],
+  'record-evidence': ['from', 'summary'],
+  uphold: ['reason'],
+  dismiss: ['reason'],
+};

@@ -52,7 +52,7 @@ export class TermsController {
   @ApiOperation({ summary: 'Start a publicity round; its end is computed in Chinese working days or calendar days per the programme' })
   async publicity(@Param('termId', IdPipe) termId: string, @Body() dto: StartPublicityDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
     assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
-    return this.commands.execute(new TermCommand({ kind: 'publicity', termId, input: { startDate: dto.startDate, round: dto.round } }, ctx));
+    return this.commands.execute(new TermCommand({ kind: 'publicity', termId, input: { startDate: dto.startDate, round: dto.round, ...(dto.candidates ? { candidates: dto.candidates } : {}) } }, ctx));
   }
 
   @Post('terms/:termId/approval')

@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { CommandDto } from '../common/command.dto.js';
 import { IsCalendarDate } from '../common/validators.js';
 
@@ -54,6 +54,18 @@ export class StartPublicityDto extends CommandDto {
   @Min(1)
   @Max(5)
   round!: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'A candidate-list round (忻州 第十八条) names the candidates it publicises; a proposed-list round publicises the proposed list and takes none',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  candidates?: string[];
 }
 
 export class ApprovalDto extends CommandDto {

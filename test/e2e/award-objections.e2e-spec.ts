@@ -1,0 +1,208 @@
+/**
+ * Publicity with objections, approval, revocation and post-award duties, through HTTP. The clock
+ * is the app's manual clock (CLOCK=manual), moved forward as days pass: whether an objection is
+ * late, or a period over, is decided by "now", not by the dates a client writes.
+ */
+import { CLOCK, type ManualClock } from '../../src/clock/clock.js';
+import { AwardClient, candidates, expectOk, expectProblem, proposeToAward, residentId, uscc } from './award-support.js';
+import { startApp, type TestApp } from './harness.js';
+
+const named = { anonymous: false, name: '张三', contact: '13800000000', consentToDisclose: false };
+
+describe('朝阳: objections during publicity, approval, revocation (HTTP)', () => {
+  let t: TestApp;
+  let clock: ManualClock;
+  let office: AwardClient;
+  let termId: string;
+  let gold: string;
+  let silver: string;
+  let nomination: string;
+  const org = (n: number) => ({ kind: 'organisation' as const, id: uscc('211300', n), name: `朝阳企业${n}` });
+
+  beforeAll(async () => {
+    // 2024-10-02 10:00 in Shanghai: the publicity (09-30 … 10-06) is running.
+    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2024-10-02T02:00:00Z' });
+    clock = t.app.get<ManualClock>(CLOCK);
+    office = new AwardClient(t, t.token('office', ['chaoyang-mayor'], '朝阳评定办'));
+    termId = await office.openTerm('chaoyang-mayor', 2024, '2024-03-01', '2024-04-30');
+    [gold, silver, nomination] = await candidates(office, 'chaoyang-mayor', termId, [1, 2, 3].map(org), { submittedOn: '2024-03-15', reviewedOn: '2024-06-15' });
+    expectOk(
+      await office.post(`/terms/${termId}/proposed-list`, {
+        entries: [
+          { applicationId: gold, tier: 'gold' },
+          { applicationId: silver, tier: 'silver' },
+          { applicationId: nomination, tier: 'nomination' },
+        ],
+        occurredAt: '2024-09-20',
+      }),
+    );
+    expectOk(await office.post(`/terms/${termId}/publicity`, { round: 1, startDate: '2024-09-30', occurredAt: '2024-09-30' }));
+  });
+  afterAll(async () => t.close());
+
+  it('refuses anonymous objections and objections without written evidence (朝阳 第二十条)', async () => {
+    const anonymous = await office.post(`/applications/${gold}/objections`, { objector: { anonymous: true, consentToDisclose: false }, grounds: '材料造假', evidenceProvided: true });
+    expectProblem(anonymous, 422, 'RULE_VIOLATION');
+    expect(anonymous.body.rule).toMatchObject({ programme: 'chaoyang-mayor', article: expect.stringContaining('第二十条') });
+    expect(anonymous.body.field).toBe('objector.anonymous');
+    const noEvidence = await office.post(`/applications/${gold}/objections`, { objector: named, grounds: '材料造假', evidenceProvided: false });
+    expectProblem(noEvidence, 422, 'RULE_VIOLATION');
+    expect(noEvidence.body.field).toBe('evidenceProvided');
+  });
+
+  it('records a named objection, asks the applicant for evidence (5 working days), and dismisses it (第二十一至二十五条)', async () => {
+    const received = await office.post(
+      `/applications/${gold}/objections`,
+      { objector: named, grounds: '申报材料中的质量数据与实际不符', evidenceProvided: true, receivedOn: '2024-10-02' },
+      { 'Idempotency-Key': 'objection-gold-1' },
+    );
+    const { objectionId, state } = expectOk(received, 201);
+    expect(objectionId).toMatch(/^obj-/);
+    expect(state).toBe('objected');
+    // A retry records nothing new and answers with the same objection id.
+    const retried = await office.post(
+      `/applications/${gold}/objections`,
+      { objector: named, grounds: '申报材料中的质量数据与实际不符', evidenceProvided: true, receivedOn: '2024-10-02' },
+      { 'Idempotency-Key': 'objection-gold-1' },
+    );
+    expect(retried.body.objectionId).toBe(objectionId);
+
+    // The objector's identity never leaves the stream (第二十五条).
+    const events = await office.get(`/applications/${gold}/events`);
+    expect(events.text).not.toContain('张三');
+    expect(events.text).not.toContain('13800000000');
+    expect(events.body.filter((e: { type: string }) => e.type === 'ObjectionReceived')).toHaveLength(1);
+
+    const decide = (decision: string, body: Record<string, unknown> = {}) =>
+      office.post(`/applications/${gold}/objections/${objectionId}/${decision}`, { occurredAt: '2024-10-02', ...body });
+    expectOk(await decide('accept'));
+    const requested = expectOk(await decide('request-evidence', { from: 'applicant' }));
+    expect(requested.state).toBe('objected');
+    const view = await office.application(gold);
+    // Requested during National Day: 10-08, 10-09, 10-10, 10-11, 10-12 (Saturday, worked).
+    expect(view.objections[0]).toMatchObject({
+      objectionId,
+      status: 'accepted',
+      withinPublicity: true,
+      anonymous: false,
+      evidenceRequests: [{ from: 'applicant', deadline: '2024-10-12', status: 'pending' }],
+    });
+    expect(JSON.stringify(view)).not.toContain('张三');
+    expectOk(await decide('record-evidence', { from: 'applicant', summary: '企业提交了第三方检测报告' }));
+    const dismissed = expectOk(await decide('dismiss', { reason: '经核查，申报数据属实' }));
+    expect(dismissed.state).toBe('publicized');
+    expect((await office.application(gold)).objections[0]).toMatchObject({ status: 'dismissed', decision: { reason: '经核查，申报数据属实' } });
+  });
+
+  it('upholds an objection: the application leaves the list (第二十四条)', async () => {
+    const { objectionId } = expectOk(await office.post(`/applications/${silver}/objections`, { objector: named, grounds: '近3年内质量抽查不合格', evidenceProvided: true }), 201);
+    expectOk(await office.post(`/applications/${silver}/objections/${objectionId}/accept`, {}));
+    const upheld = expectOk(await office.post(`/applications/${silver}/objections/${objectionId}/uphold`, { reason: '查证属实' }));
+    expect(upheld.state).toBe('disqualified');
+  });
+
+  it('refuses an objection after the publicity period (朝阳 第二十条), then approves the clear ones', async () => {
+    clock.set('2024-10-07T01:00:00Z'); // 09:00 on 10-07 in Shanghai: the 7 days are over
+    const late = await office.post(`/applications/${nomination}/objections`, { objector: named, grounds: '迟到的异议', evidenceProvided: true });
+    expectProblem(late, 422, 'RULE_VIOLATION');
+    expect(late.body.field).toBe('receivedOn');
+
+    // The office does not close the rounds here: approval closes an ended round in the same append.
+    const approved = await office.post(`/terms/${termId}/approval`, { decisionDate: '2024-10-10', documentNo: '朝政〔2024〕30号', occurredAt: '2024-10-07' });
+    expectOk(approved);
+    const term = expectOk(await office.get(`/terms/${termId}`));
+    expect(term.approval.awarded.map((a: { applicationId: string }) => a.applicationId).sort()).toEqual([gold, nomination].sort());
+    expect(term.approval.notAwarded).toEqual([expect.objectContaining({ applicationId: silver, reason: 'objection-upheld' })]);
+    expect((await office.application(gold)).state).toBe('awarded');
+    expect((await office.application(silver)).state).toBe('disqualified');
+  });
+
+  it('revokes with a coded ground and its window (第三十六条), for life on fraud (第二十七条)', async () => {
+    clock.set('2025-06-01T02:00:00Z');
+    const unknown = await office.post(`/applications/${nomination}/revoke`, { ground: 'bad-mood' });
+    expectProblem(unknown, 422, 'RULE_VIOLATION');
+    expect(unknown.body.field).toBe('ground');
+    const withinWindow = expectOk(await office.post(`/applications/${nomination}/revoke`, { ground: 'quality-problem', incidentOn: '2025-03-01', occurredAt: '2025-05-30' }));
+    expect(withinWindow.state).toBe('revoked');
+    expect((await office.application(nomination)).revocation).toMatchObject({ ground: 'quality-problem', incidentOn: '2025-03-01' });
+    expectOk(await office.post(`/applications/${gold}/revoke`, { ground: 'fraud' }));
+    const term = expectOk(await office.get(`/terms/${termId}`));
+    expect(term.revoked.map((r: { ground: string }) => r.ground).sort()).toEqual(['fraud', 'quality-problem']);
+
+    // Revoked within 3 years after the award: barred from the next term (第三十六条); the gold
+    // winner is barred twice over (第十五条 two terms, 第二十七条 for life on fraud).
+    clock.set('2026-03-10T02:00:00Z');
+    const next = await office.openTerm('chaoyang-mayor', 2026, '2026-03-02', '2026-04-30');
+    const declaration = (await office.get(`/applications/${gold}/events`)).body[0].data.declaration;
+    const apply = (n: number) =>
+      office.post('/applications', { termId: next, applicant: org(n), channel: { kind: 'direct' }, declaration, occurredAt: '2026-03-10' });
+    const revokedNomination = await apply(3);
+    expectProblem(revokedNomination, 422, 'RULE_VIOLATION');
+    expect(revokedNomination.body.rule.article).toBe('第三十六条');
+    const revokedGold = await apply(1);
+    expectProblem(revokedGold, 422, 'RULE_VIOLATION');
+    expect(revokedGold.body.rule.article).toMatch(/^第(十五|二十七)条$/);
+    expectOk(await apply(4), 201);
+  });
+});
+
+describe('忻州 and 瀍河: objections to the supervision group, annual reports (HTTP)', () => {
+  let t: TestApp;
+  let clock: ManualClock;
+
+  beforeAll(async () => {
+    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2025-10-10T02:00:00Z' });
+    clock = t.app.get<ManualClock>(CLOCK);
+  });
+  afterAll(async () => t.close());
+
+  it('takes anonymous objections through the supervision group only (忻州 第二十七条)', async () => {
+    const office = new AwardClient(t, t.token('office', ['xinzhou-mayor']));
+    const supervisor = new AwardClient(t, t.token('supervisor', ['xinzhou-mayor'], '监督组'));
+    const termId = await office.openTerm('xinzhou-mayor', 2025, '2025-03-10', '2025-05-10');
+    const person = { kind: 'individual' as const, id: residentId('140902', 7), name: '质量工作者' };
+    const [id] = await candidates(office, 'xinzhou-mayor', termId, [person], { submittedOn: '2025-04-01', reviewedOn: '2025-07-01' });
+    expectOk(await office.post(`/terms/${termId}/publicity`, { round: 1, startDate: '2025-09-24', candidates: [id], occurredAt: '2025-09-24' }));
+    // Round 2 cannot start while round 1 is open for the application (the scheduler closes it; here the office).
+    expectOk(await office.post(`/applications/${id}/close-publicity`, { round: 1, occurredAt: '2025-09-30' }));
+    expectOk(await office.post(`/terms/${termId}/proposed-list`, { entries: [{ applicationId: id, tier: 'nomination' }], occurredAt: '2025-10-09' }));
+    expectOk(await office.post(`/terms/${termId}/publicity`, { round: 2, startDate: '2025-10-09', occurredAt: '2025-10-09' }));
+
+    const body = { objector: { anonymous: true, consentToDisclose: false }, grounds: '反映其业绩材料有夸大', evidenceProvided: true };
+    expectProblem(await office.post(`/applications/${id}/objections`, body), 403, 'FORBIDDEN');
+    const received = expectOk(await supervisor.post(`/applications/${id}/objections`, { ...body, occurredAt: '2025-10-10' }), 201);
+    const decide = (decision: string, extra: Record<string, unknown> = {}) =>
+      supervisor.post(`/applications/${id}/objections/${received.objectionId}/${decision}`, { occurredAt: '2025-10-10', ...extra });
+    expectOk(await decide('accept'));
+    // 忻州 sets no default time to answer: the deadline is the supervision group's to give.
+    expectProblem(await decide('request-evidence', { from: 'objector' }), 422);
+    expectOk(await decide('request-evidence', { from: 'objector', deadline: '2025-10-13' }));
+    expectOk(await decide('dismiss', { reason: '反映内容不属实' }));
+
+    clock.set('2025-10-15T02:00:00Z'); // round 2 ended 10-14
+    expectOk(await office.post(`/applications/${id}/close-publicity`, { occurredAt: '2025-10-15' }));
+    expectOk(await office.post(`/terms/${termId}/approval`, { decisionDate: '2025-10-20', documentNo: '忻政发〔2025〕21号', occurredAt: '2025-10-15' }));
+    expect((await office.application(id)).state).toBe('awarded');
+  });
+
+  it('files one annual report a year for 3 years after the award (瀍河 第二十四条)', async () => {
+    const office = new AwardClient(t, t.token('office', ['chanhe-district']));
+    const termId = await office.openTerm('chanhe-district', 2025, '2025-03-05', '2025-04-30');
+    const org = { kind: 'organisation' as const, id: uscc('410304', 9), name: '洛阳某食品有限公司' };
+    const [id] = await candidates(office, 'chanhe-district', termId, [org], { submittedOn: '2025-03-25', reviewedOn: '2025-06-20' });
+    await proposeToAward(office, termId, [{ applicationId: id!, tier: 'award' }], {
+      proposedOn: '2025-09-20',
+      publicityStart: '2025-09-26',
+      closedOn: '2025-10-03',
+      approvedOn: '2025-10-15',
+    });
+    clock.set('2026-01-15T02:00:00Z');
+    const filed = expectOk(await office.post(`/applications/${id}/annual-reports`, { year: 2025 }));
+    expect(filed.state).toBe('awarded');
+    const twice = await office.post(`/applications/${id}/annual-reports`, { year: 2025 });
+    expectProblem(twice, 422, 'RULE_VIOLATION');
+    expect(twice.body.rule.article).toBe('第二十四条');
+    expectProblem(await office.post(`/applications/${id}/annual-reports`, { year: 2031 }), 422, 'RULE_VIOLATION');
+    expectProblem(await office.post(`/applications/${id}/annual-reports`, { year: 'last' }), 400, 'VALIDATION_FAILED');
+  });
+});
