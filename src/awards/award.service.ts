@@ -48,6 +48,7 @@ import { foldProgrammeTerms, foldTerm, placesHeld, type OpenedTermState } from '
 import { type CommandContext, deterministicUuid } from './command-context.js';
 import { type CommandOutcome, type ReadStream, type StreamChange, handleCommand } from './command-handler.js';
 import { type LoadedApplication, applicationView, foldApplication, publicityStanding } from './application-view.js';
+import { type Viewer, maskEvent } from '../read-models/objector-masking.js';
 
 export interface AwardServiceDeps {
   store: EventStore;
@@ -342,15 +343,16 @@ export class AwardService {
     return applicationView(app, acceptedCommands(app.policy, app.replayed.snapshot));
   }
 
-  async getApplicationEvents(id: string) {
+  /** `viewer`: whose roles decide whether objector identities are shown (none: masked unless consented). */
+  async getApplicationEvents(id: string, viewer: Viewer = { roles: [] }) {
     const events = await this.deps.store.readStream(applicationStreamId(id));
-    if (events.length === 0) throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
-    // Objector identities stay confidential (朝阳 第二十五条, 忻州 第二十七条).
-    return events.map((e) =>
-      e.type === 'ObjectionReceived'
-        ? { ...e, data: { ...e.data, objector: { anonymous: (e.data as { objector: { anonymous: boolean } }).objector.anonymous } } }
-        : e,
-    );
+    const first = events[0];
+    if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
+    // No replay: the events stay readable even when the statechart would refuse one of them.
+    const { programmeId, policyVersion } = first.data as { programmeId: string; policyVersion: string };
+    // Objector identities stay confidential but to the handler (朝阳 第二十五条, 忻州 第二十七条).
+    const rule = this.deps.policies.get(programmeId, policyVersion).objections;
+    return events.map((e) => maskEvent(e, viewer, rule));
   }
 
   async getTerm(termId: string) {
