@@ -9,6 +9,7 @@ import { createEventStore } from './event-store/create-event-store.js';
 import { InstrumentedEventStore } from './event-store/instrumented-event-store.js';
 import { IDEMPOTENCY_STORE, type IdempotencyStore, SqliteIdempotencyStore } from './http/idempotency.store.js';
 import { METRICS, Metrics } from './observability/metrics.js';
+import { sharedPostgres } from './projections/create-projection-store.js';
 
 /** Infrastructure every feature module uses: config, clock, metrics, the event store, auth secret. */
 @Global()
@@ -39,7 +40,13 @@ export class CoreModule implements OnApplicationShutdown {
         },
         {
           provide: IDEMPOTENCY_STORE,
-          useFactory: () => new SqliteIdempotencyStore(join(config.dataDir, 'idempotency.db')),
+          // In PostgreSQL wherever the read models are, so instances behind a load balancer share the records.
+          useFactory: async (): Promise<IdempotencyStore> => {
+            const postgres = sharedPostgres(config);
+            if (!postgres) return new SqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+            const { PostgresIdempotencyStore } = await import('./http/postgres-idempotency.store.js');
+            return PostgresIdempotencyStore.open(postgres);
+          },
         },
       ],
       exports: [APP_CONFIG, METRICS, CLOCK, JWT_SECRET, EVENT_STORE, IDEMPOTENCY_STORE],
