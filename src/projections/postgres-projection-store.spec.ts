@@ -88,14 +88,6 @@ describe('PostgreSQL projection store specifics', () => {
     expect(await store.count('p')).toBe(202);
   });
 
-  it('matches a key prefix case-sensitively', async () => {
-    // SQLite's LIKE ignores ASCII case; a prefix is meant literally.
-    const store = open();
-    await store.createGeneration('p', 1, AT);
-    await store.commit({ projection: 'p', generation: 1, fromPosition: 0, toPosition: 1, lastEventRecordedAt: AT, updatedAt: AT, changes: new Map([['App:1', 1], ['app:1', 2]]) });
-    expect(await store.list('p', { keyPrefix: 'app:' })).toEqual([{ key: 'app:1', doc: 2 }]);
-  });
-
   it('lets a batch in flight on the old generation land before a switch deletes it: no orphan documents', async () => {
     const store = open();
     await store.createGeneration('p', 1, AT);

@@ -144,6 +144,13 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
       await expect(keys({ orderBy: 'a..b' })).rejects.toThrow(/field path/);
     });
 
+    it('matches a key prefix literally and case-sensitively', async () => {
+      await commit(0, 1, { 'App:1': 1, 'app:1': 2, app_1: 3, '应用:1': 4 });
+      expect(await store.list('p', { keyPrefix: 'app:' })).toEqual([{ key: 'app:1', doc: 2 }]);
+      expect(await store.list('p', { keyPrefix: 'app_' })).toEqual([{ key: 'app_1', doc: 3 }]);
+      expect(await store.list('p', { keyPrefix: '应用:' })).toEqual([{ key: '应用:1', doc: 4 }]);
+    });
+
     it('orders as SQLite does: nulls first, numbers, then text; keys and text by code point', async () => {
       await commit(0, 1, {
         a: { s: 2 },

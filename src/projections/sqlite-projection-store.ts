@@ -265,8 +265,9 @@ function filter(projection: string, query: DocumentQuery): { sql: string; params
   const clauses = ['d.projection = ?'];
   const params: unknown[] = [projection];
   if (query.keyPrefix) {
-    clauses.push("d.key LIKE ? ESCAPE '\\'");
-    params.push(`${query.keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    // Exact, case-sensitive prefix (LIKE would ignore ASCII case).
+    clauses.push('substr(d.key, 1, length(?)) = ?');
+    params.push(query.keyPrefix, query.keyPrefix);
   }
   for (const [field, value] of Object.entries(query.where ?? {})) {
     const path = jsonPath(field);
