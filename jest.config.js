@@ -13,6 +13,14 @@ export default {
     { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/workflows', '<rootDir>/projections'], testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'contract', roots: ['<rootDir>/test/contract'], testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testMatch: ['**/*.e2e-spec.ts'] },
+    // The same e2e suites on the PostgreSQL store (issue: server-grade stores).
+    {
+      ...common,
+      displayName: 'e2e-postgres',
+      roots: ['<rootDir>/test/e2e'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/e2e/postgres-env.ts'],
+    },
     { ...common, displayName: 'crash', roots: ['<rootDir>/test/crash'], testMatch: ['**/*.spec.ts'] },
   ],
 };

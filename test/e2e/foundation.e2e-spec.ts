@@ -1,5 +1,5 @@
 import { signToken } from '../../src/auth/jwt.js';
-import { startApp, type TestApp } from './harness.js';
+import { E2E_STORE, startApp, type TestApp } from './harness.js';
 
 describe('foundation conventions (HTTP)', () => {
   let t: TestApp;
@@ -13,7 +13,7 @@ describe('foundation conventions (HTTP)', () => {
   it('answers health without a token, naming the store', async () => {
     const res = await t.request('GET', '/api/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', store: 'sqlite' });
+    expect(res.body).toEqual({ status: 'ok', store: E2E_STORE });
   });
 
   it('serves the OpenAPI document and the docs UI', async () => {

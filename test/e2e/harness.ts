@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { createApp } from '../../src/app.js';
 import type { AppOverrides } from '../../src/app.module.js';
 import { type Role, signToken } from '../../src/auth/jwt.js';
@@ -25,6 +27,30 @@ export interface TestResponse {
   text: string;
 }
 
+/** The e2e-postgres jest project runs every suite again with E2E_EVENT_STORE=postgres. */
+export const E2E_STORE = process.env.E2E_EVENT_STORE === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** One schema per data folder, so a restart on the same folder finds its events again. */
+export function schemaFor(dataDir: string): string {
+  return `e2e_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+}
+
+function storeEnv(dir: string, env: Record<string, string>): Record<string, string> {
+  if (E2E_STORE !== 'postgres' || env.EVENT_STORE) return {};
+  return { EVENT_STORE: 'postgres', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schemaFor(dir) };
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Starts the real application on a temporary data folder and a random port. */
 export async function startApp(env: Record<string, string> = {}, overrides: AppOverrides = {}, dataDir?: string): Promise<TestApp> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'award-e2e-'));
@@ -35,6 +61,7 @@ export async function startApp(env: Record<string, string> = {}, overrides: AppO
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
+    ...storeEnv(dir, env),
     ...env,
   });
   const app = await createApp(config, overrides);
@@ -69,8 +96,38 @@ export async function startApp(env: Record<string, string> = {}, overrides: AppO
     },
     async close(options = {}) {
       await app.close();
-      if (!options.keepData) rmSync(dir, { recursive: true, force: true });
+      if (!options.keepData) {
+        rmSync(dir, { recursive: true, force: true });
+        if (config.eventStore === 'postgres' && config.databaseSchema.startsWith('e2e_')) await dropSchema(config.databaseSchema);
+      }
     },
   };
   return testApp;
+}
+
+/**
+ * Alters a stored event behind the application's back, on whichever store the app runs, to
+ * prove tampering is detected. A textual replace keeps it one statement in both SQL dialects.
+ */
+export async function tamperStoredEvent(t: TestApp, streamId: string, type: string, from: string, to: string): Promise<number> {
+  if (E2E_STORE === 'postgres') {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      const result = await client.query(
+        `UPDATE "${schemaFor(t.dataDir)}".events SET data = replace(data, $1, $2) WHERE stream_id = $3 AND type = $4`,
+        [from, to, streamId, type],
+      );
+      return result.rowCount ?? 0;
+    } finally {
+      await client.end();
+    }
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(t.dataDir, 'events.db'));
+  try {
+    return db.prepare('UPDATE events SET data = replace(data, ?, ?) WHERE stream_id = ? AND type = ?').run(from, to, streamId, type).changes;
+  } finally {
+    db.close();
+  }
 }

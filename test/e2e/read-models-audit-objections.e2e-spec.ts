@@ -4,7 +4,6 @@
  * objector's identity (朝阳 第二十五条: the office; 忻州 第二十七条: the supervision group; anyone
  * when the objector consented).
  */
-import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Role } from '../../src/auth/jwt.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
-import { EMBEDDED_EVENTS_FILE } from '../../src/event-store/create-event-store.js';
 import { AwardClient, candidates, expectOk, expectProblem, uscc } from './award-support.js';
-import { startApp, type TestApp } from './harness.js';
+import { startApp, tamperStoredEvent, type TestApp } from './harness.js';
 
 const run = promisify(execFile);
 const VERIFIER = join(process.cwd(), 'scripts/verify-export.mjs');
@@ -332,16 +330,9 @@ describe('read models: audit history and objection log (HTTP)', () => {
       expect(res.checked).toBe(res.events);
     });
 
-    it('detects an event tampered in the SQLite file and names the first one that does not match', async () => {
-      const db = new Database(join(t.dataDir, EMBEDDED_EVENTS_FILE));
-      try {
-        const changed = db
-          .prepare(`UPDATE events SET data = json_set(data, '$.opinion', '不同意推荐') WHERE stream_id = ? AND type = 'ApplicationRecommended'`)
-          .run(`application-${gold}`);
-        expect(changed.changes).toBe(1);
-      } finally {
-        db.close();
-      }
+    it('detects an event tampered in the store and names the first one that does not match', async () => {
+      const changed = await tamperStoredEvent(t, `application-${gold}`, 'ApplicationRecommended', '"opinion":"', '"opinion":"不');
+      expect(changed).toBe(1);
       const res = expectOk(await get('auditor', CHAOYANG, `/applications/${gold}/history/verify`));
       expect(res).toMatchObject({
         ok: false,
