@@ -106,6 +106,7 @@ function banWindow(rule: BanRule, fact: ApplicantFact, cycleYears: number): BanW
   const d = rule.duration;
   switch (d.unit) {
     case 'permanent':
+      // 济南 第六条 (award winners never again), 朝阳 第二十七条 (fraud: 终身不得再次申报).
       return { from: fact.date, until: 'permanent', covers: () => true };
     case 'years': {
       // 瀍河 第二十八、二十九条 "4年内": from the revocation date to the day before its 4th anniversary.
@@ -120,6 +121,7 @@ function banWindow(rule: BanRule, fact: ApplicantFact, cycleYears: number): BanW
       return { from, until, covers: (t) => from <= t.date && t.date <= until };
     }
     case 'terms': {
+      // 忻州 第十二条 (two terms after an award), 朝阳 第十五条 (gold: 两届之后), 朝阳 第三十六条 (下一届).
       // The terms after the one the decision belongs to. An award belongs to its own term; a
       // revocation to the latest term of the schedule (award term + k × cycle) not after the
       // revocation's year (朝阳 第三十六条 下一届, see the rule's reading).

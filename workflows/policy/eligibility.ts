@@ -23,6 +23,8 @@ export interface SubmissionInput {
 /**
  * Refuses a submission the regulation excludes, citing the article. Minimum years are counted
  * in full years up to the term's notice date, the date the regulation's conditions speak from.
+ * Articles (carried by the policy data): 淄博 第三条、第七条、第九条; 济南 第三条、第十条、第十二条;
+ * 忻州 第十条、第十一条; 瀍河 第二条、第十条、第十一条; 朝阳 第二条、第十三条、第十四条.
  */
 export function checkEligibility(policy: ProgrammePolicy, submission: SubmissionInput, noticeDate: string): void {
   const refuse = (message: string, article: string, field: string): never => {

@@ -23,7 +23,7 @@ describe('validity and cycle', () => {
     [xinzhou, '2021-11-30', '2026-11-29', '第三十三条、第三十四条', 3],
     [chanhe, '2021-06-01', null, '第三十条', 2],
     [chaoyang, '2022-04-29', null, '第三十八条', 2],
-  ])('%#: validity and cycle of each seed', (p, from, until, article, cycle) => {
+  ])('%#: validity (淄博 第三十一条, 济南 第三十一条, 忻州 第三十三、三十四条, 瀍河 第三十条, 朝阳 第三十八条) and cycle of each seed', (p, from, until, article, cycle) => {
     expect(p.validity).toMatchObject({ from, until, article });
     expect(p.cycle.years).toBe(cycle);
   });
@@ -95,7 +95,7 @@ describe('eligibility', () => {
     expect(chaoyang.eligibility.organisation).toMatchObject({ minOperatingYears: 5, article: '第十三条(一)' });
   });
 
-  it('record-based exclusions with their look-back', () => {
+  it('record-based exclusions with their look-back (淄博 第七条(五), 济南 第十条(六), 忻州 第十条(四), 瀍河 第十一条, 朝阳 第十四条)', () => {
     expect(exclusion(zibo, 'major-accident-3y')).toMatchObject({ lookbackYears: 3, article: '第七条(五)' });
     expect(exclusion(jinan, 'financial-discipline-3y')).toMatchObject({ lookbackYears: 3, article: '第十条(六)' });
     expect(exclusion(xinzhou, 'major-accident-3y')).toMatchObject({ lookbackYears: 3, article: '第十条(四)' });
@@ -241,7 +241,7 @@ describe('oversight', () => {
     expect(jinan.supervision).toMatchObject({ endsWithTerm: true, minRotation: '1/3', article: '第九条' });
   });
 
-  it('no fees in every programme', () => {
+  it('no fees in every programme (淄博 第二十三条, 济南 第八条、第二十条, 忻州 第九条, 瀍河 第三条, 朝阳 第十九条)', () => {
     expect(all.map((p) => p.noFees.article)).toEqual(['第二十三条', '第八条、第二十条', '第九条', '第三条', '第十九条']);
   });
 });

@@ -67,7 +67,8 @@ function tierOf(policy: ProgrammePolicy, claim: QuotaClaim): TierPolicy {
 /**
  * Refuses `requested` places when, together with `taken`, they would exceed any limit of the
  * term. Callers pass everything decided in one step at once, so two awards decided together are
- * checked together (every programme: 名额 never exceeded).
+ * checked together (every programme: 名额 never exceeded; 淄博 第四条, 济南 第二条, 忻州 第四条,
+ * 瀍河 第四条, 朝阳 第三条).
  */
 export function checkQuota(policy: ProgrammePolicy, taken: QuotaClaim[], requested: QuotaClaim[]): void {
   requested.forEach((c) => tierOf(policy, c));

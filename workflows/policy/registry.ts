@@ -135,7 +135,10 @@ export class PolicyRegistry {
     return policy;
   }
 
-  /** The version whose validity contains `date` (a term's notice date), inclusive at both ends. */
+  /**
+   * The version whose validity contains `date` (a term's notice date), inclusive at both ends
+   * (淄博 第三十一条, 济南 第三十一条, 忻州 第三十三、三十四条, 瀍河 第三十条, 朝阳 第三十八条).
+   */
   inForce(programmeId: string, date: string): ProgrammePolicy {
     if (!isIsoDate(date)) throw new InvalidInputError(`Not a date (YYYY-MM-DD): ${JSON.stringify(date)}`, 'date');
     const versions = this.versions(programmeId);

@@ -280,7 +280,9 @@ export function startPublicity(command: StartPublicity, state: TermState, { poli
     });
     applicationIds = [...new Set(candidates)];
   }
-  // The calendar refuses years it does not cover (CalendarYearNotCoveredError), never guesses.
+  // Length and unit of the period (淄博 第十八条 / 济南 第十七条 5个工作日, 忻州 第十八、十九条 不少于5个工作日,
+  // 瀍河 第十九条 / 朝阳 第十七条(八) 7天). The calendar refuses years it does not cover
+  // (CalendarYearNotCoveredError), never guesses.
   const endDate = calendar.periodEnd(startDate, roundPolicy.days, roundPolicy.unit);
   return {
     type: 'PublicityStarted',
