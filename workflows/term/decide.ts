@@ -308,13 +308,16 @@ export function approve(command: ApproveTerm, state: TermState, { policy }: Term
   }
   const last = state.publicity.at(-1)!;
   const lastRound = rounds.at(-1)!;
-  // Approval follows the publicity (淄博 第十九条, 济南 第十八条, 忻州 第二十条, 瀍河 第十九条, 朝阳 第十七条(九)).
+  // Approval is of the list that passed its publicity (淄博 第十九条, 济南 第十八条, 忻州 第二十条,
+  // 瀍河 第十九条, 朝阳 第十七条(九)): the approval stage's article is the rule refused; the
+  // publicity's own article goes along in the details.
   if (Date.parse(now) < Date.parse(last.endsAt) || !(decisionDate > last.endDate)) {
+    const approvalArticle = policy.stages.find((stage) => stage.id === 'approval')?.article ?? lastRound.article;
     throw new RuleViolationError(
       `The publicity runs until ${last.endDate}; approval before its end is refused`,
-      rule(policy, lastRound.article),
+      rule(policy, approvalArticle),
       'decisionDate',
-      { publicityEndsAt: last.endsAt },
+      { publicityEndsAt: last.endsAt, publicityArticle: lastRound.article },
     );
   }
   if (documentNo.trim() === '') throw new InvalidInputError('The decision needs its document number', 'documentNo');

@@ -73,14 +73,16 @@ describe('cycle: a term follows the previous one by the cycle of the regulation'
 describe('publicity: length and unit of the period, then approval only after it', () => {
   it.each([
     // 淄博 第十八条: 公示期为5个工作日 — a plain week
-    ['淄博 第十八条 5个工作日', '2025-06-09', '2025-06-13', 'zibo-leader', '2021', 2025, '第十八条'],
+    ['淄博 第十八条 5个工作日', '2025-06-09', '2025-06-13', 'zibo-leader', '2021', 2025, '第十八条', '第十九条'],
     // 济南 第十七条: 公示期为5个工作日 — National Day 2020 (10-01..10-08 off, Saturday 10-10 worked)
-    ['济南 第十七条 5个工作日', '2020-10-09', '2020-10-14', 'jinan-mayor', '2018', 2020, '第十七条'],
+    ['济南 第十七条 5个工作日', '2020-10-09', '2020-10-14', 'jinan-mayor', '2018', 2020, '第十七条', '第十八条'],
     // 瀍河 第十九条: 公示期7天 — calendar days, National Day included
-    ['瀍河 第十九条 7天', '2025-09-29', '2025-10-05', 'chanhe-district', '2021', 2025, '第十九条'],
+    ['瀍河 第十九条 7天', '2025-09-29', '2025-10-05', 'chanhe-district', '2021', 2025, '第十九条', '第十九条'],
     // 朝阳 第十七条(八): 为期7天社会公示
-    ['朝阳 第十七条(八) 为期7天', '2025-10-08', '2025-10-14', 'chaoyang-mayor', '2022', 2025, '第十七条(八)'],
-  ] as const)('%s: from %s the last day is %s; approval is refused before 24:00 of it', (_name, start, lastDay, programmeId, version, year, article) => {
+    ['朝阳 第十七条(八) 为期7天', '2025-10-08', '2025-10-14', 'chaoyang-mayor', '2022', 2025, '第十七条(八)', '第十七条(九)'],
+  ] as const)('%s: from %s the last day is %s; approval is refused before 24:00 of it', (_name, start, lastDay, programmeId, version, year, article, approvalArticle) => {
+    // The refusal cites the approval article (淄博 第十九条, 济南 第十八条, 瀍河 第十九条, 朝阳 第十七条(九):
+    // the list that passed its publicity is approved) and names the publicity article in its details.
     const policy = registry.get(programmeId, version);
     const history = [opened(policy, year), listed(policy, year)];
     const [started] = run(policy, history, { type: 'StartPublicity', data: { round: 1, startDate: start, applications: {} } });
@@ -94,9 +96,10 @@ describe('publicity: length and unit of the period, then approval only after it'
     // 23:59:59 Shanghai of the last day: still running.
     const endsAt = Date.parse((started as Extract<TermEvent, { type: 'PublicityStarted' }>).data.endsAt);
     const e = refusal(() => run(policy, after, approve(lastDay, new Date(endsAt - 1000).toISOString())));
-    expect(e.rule).toEqual({ programme: programmeId, version, article });
+    expect(e.rule).toEqual({ programme: programmeId, version, article: approvalArticle });
+    expect(e.details).toMatchObject({ publicityArticle: article });
     // A decision dated the last day is refused even when recorded later.
-    expect(refusal(() => run(policy, after, approve(lastDay, new Date(endsAt + 86_400_000).toISOString()))).rule.article).toBe(article);
+    expect(refusal(() => run(policy, after, approve(lastDay, new Date(endsAt + 86_400_000).toISOString()))).rule.article).toBe(approvalArticle);
     // The day after, at 00:00 Shanghai: approved.
     const dayAfter = new Date(endsAt + 8 * 3_600_000).toISOString().slice(0, 10);
     expect(run(policy, after, approve(dayAfter, new Date(endsAt).toISOString()))[0]).toMatchObject({
@@ -118,6 +121,8 @@ describe('publicity: length and unit of the period, then approval only after it'
     const e = refusal(() =>
       run(policy, [...history, round2!], { type: 'ApproveTerm', data: { decisionDate: '2025-10-11', documentNo: '忻政〔2025〕1号', now: '2025-10-11T10:00:00.000Z', standings: {} } }),
     );
-    expect(e.rule.article).toBe('第十九条');
+    // 忻州 第二十条: the proposed list is approved after its city-wide publicity (第十九条).
+    expect(e.rule.article).toBe('第二十条');
+    expect(e.details).toMatchObject({ publicityArticle: '第十九条' });
   });
 });

@@ -268,7 +268,7 @@ describe('term decider', () => {
     it('refuses approval before the last round has ended (忻州 第十九、二十条)', () => {
       given(xinzhou, ...history)
         .when(approve('2024-10-12', '2024-10-12T15:59:59Z', { 'app-1': 'clear', 'app-2': 'clear' }))
-        .thenThrows(RuleViolationError, { rule: { article: '第十九条' } });
+        .thenThrows(RuleViolationError, { rule: { article: '第二十条' } });
     });
 
     it('refuses approval before the candidate round is followed by the proposed round', () => {
