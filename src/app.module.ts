@@ -16,6 +16,7 @@ import { createValidationPipe } from './http/validation.js';
 import { loggerParams } from './observability/logging.js';
 import type { Projection } from '../projections/projection.js';
 import { ProjectionsModule } from './projections/projections.module.js';
+import { DeadlinesModule } from './deadlines/deadlines.module.js';
 import { ReadModelsModule } from './read-models/read-models.module.js';
 
 export interface AppOverrides {
@@ -23,6 +24,8 @@ export interface AppOverrides {
   store?: EventStore;
   /** Read models to run instead of the registered ones (tests). */
   projections?: readonly Projection<any>[];
+  /** false: deadlines are listed but not fired (tests that close publicity rounds by hand). */
+  deadlineScheduler?: boolean;
 }
 
 @Module({})
@@ -37,6 +40,7 @@ export class AppModule {
         AwardsHttpModule,
         ProjectionsModule.forRoot({ projections: overrides.projections }),
         ReadModelsModule,
+        DeadlinesModule.forRoot({ runScheduler: overrides.deadlineScheduler }),
       ],
       controllers: [HealthController],
       providers: [

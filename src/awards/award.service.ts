@@ -69,6 +69,9 @@ export interface SubmitApplicationInput {
 type WithoutBase<C> = C extends unknown ? Omit<C, 'now' | 'occurredOn'> : never;
 /** An API command of the statechart; `now` and `occurredOn` come from the clock and ctx. */
 export type ApplicationCommandInput = WithoutBase<Extract<ApplicationCommand, { type: ApiCommandType }>>;
+/** The commands the deadline scheduler issues (src/deadlines). */
+export type ScheduledCommandType = 'close-publicity' | 'evidence-deadline-missed' | 'annual-report-overdue' | 'close-revocation-window';
+export type ScheduledCommandInput = WithoutBase<Extract<ApplicationCommand, { type: ScheduledCommandType }>>;
 
 export interface CommandResult {
   id: string;
@@ -254,6 +257,7 @@ export class AwardService {
       if (!policy.channels.kinds.includes(input.channel.kind)) {
         throw new RuleViolationError(`Channel '${input.channel.kind}' is not a channel of ${policy.name}`, rule(policy.channels.article), 'channel.kind');
       }
+      // 统一社会信用代码 (GB 32100-2015) for organisations, 公民身份号码 (GB 11643-1999) for individuals.
       const applicantId = assertApplicantId(input.applicant.kind, input.applicant.id, 'applicant.id');
       const applicant = { ...input.applicant, id: applicantId };
       checkEligibility(
@@ -300,10 +304,14 @@ export class AwardService {
    * 'close-publicity', 'revoke'). A revocation also appends ApplicantAwardRevoked to the
    * applicant's history (the bans rest on it) and AwardRevokedOnTerm to the term, atomically.
    */
-  async applicationCommand(applicationId: string, command: ApplicationCommandInput, ctx: CommandContext): Promise<CommandResult> {
+  async applicationCommand(
+    applicationId: string,
+    command: ApplicationCommandInput | ScheduledCommandInput,
+    ctx: CommandContext,
+  ): Promise<CommandResult> {
     const outcome = await this.handle(ctx, command.type, applicationStreamId(applicationId), async ({ read, primary, occurredAt, now }) => {
       const app = this.foldApp(applicationId, primary.events);
-      const full = { ...command, now: now.toISOString(), occurredOn: occurredAt } as ApplicationCommand;
+      const full = this.withDefaultDeadline({ ...command, now: now.toISOString(), occurredOn: occurredAt } as ApplicationCommand, app.policy);
       const events = toArray(decideApplication(full, app.replayed, app.policy));
       const changes: StreamChange[] = [{ streamId: primary.streamId, events }];
       const revoked = events.find((e) => e.type === 'ApplicationRevoked');
@@ -381,6 +389,18 @@ export class AwardService {
   }
 
   // --- helpers -----------------------------------------------------------------------------------
+
+  /**
+   * 朝阳 第二十二、二十三条: a request for evidence without a deadline gets the policy's default.
+   * The decider counts calendar days itself; working days need the calendar, so they are counted
+   * here (the request day does not count, working-days.ts addWorkingDays).
+   */
+  private withDefaultDeadline(command: ApplicationCommand, policy: ProgrammePolicy): ApplicationCommand {
+    const defaults = policy.objections.defaultDeadlines;
+    if (command.type !== 'objection-decision' || command.decision !== 'request-evidence' || command.deadline !== undefined) return command;
+    if (defaults?.unit !== 'working' || !command.from || !(command.from in defaults)) return command;
+    return { ...command, deadline: this.deps.calendar.addWorkingDays(command.occurredOn, defaults[command.from]) };
+  }
 
   private handle(
     ctx: CommandContext,

@@ -14,6 +14,11 @@ export interface CommandContext {
   occurredAt?: string;
   /** From If-Match: the revision of the command's stream the client last saw. */
   expectedRevision?: number;
+  /**
+   * Id of the first event appended to the command's own stream, instead of the derived one: a
+   * deadline fires under its deadline's id, so two schedulers, a retry or a restart append it once.
+   */
+  primaryEventId?: string;
 }
 
 export const SCHEMA_VERSION = 1;

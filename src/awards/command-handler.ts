@@ -133,7 +133,10 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
       streamId: change.streamId,
       expectedRevision: seen.revision,
       events: change.events.map((event, index) => ({
-        id: eventId(ctx.commandId, change.streamId, index),
+        id:
+          ctx.primaryEventId !== undefined && change.streamId === spec.primaryStreamId && index === 0
+            ? ctx.primaryEventId
+            : eventId(ctx.commandId, change.streamId, index),
         type: event.type,
         data: event.data as Record<string, unknown>,
         metadata,

@@ -1,4 +1,6 @@
 import type { Projection } from '../../projections/projection.js';
+import { createDeadlinesProjection } from '../../projections/deadlines.js';
+import { defaultPolicyLookup } from '../deadlines/policy-lookup.js';
 import { auditProjection } from '../../projections/audit.js';
 import { bansProjection } from '../../projections/bans.js';
 import { objectionLogProjection } from '../../projections/objection-log.js';
@@ -13,4 +15,5 @@ export const REGISTERED_PROJECTIONS: readonly Projection<any>[] = [
   bansProjection,
   auditProjection,
   objectionLogProjection,
+  createDeadlinesProjection(defaultPolicyLookup),
 ];

@@ -15,7 +15,9 @@ describe('award API conventions (HTTP)', () => {
     ({ ...submissionBody('chaoyang-mayor', chaoyangTerm, org(n), { kind: 'county', recommender: '双塔区市场监督管理局' }), occurredAt: '2024-03-10', ...extra });
 
   beforeAll(async () => {
-    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2025-12-01T02:00:00Z' });
+    // The office closes rounds by hand here; the scheduler that closes them by itself is
+    // covered by deadlines.e2e-spec.ts, so it stays off to keep these steps deterministic.
+    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2025-12-01T02:00:00Z' }, { deadlineScheduler: false });
     chaoyang = new AwardClient(t, t.token('office', ['chaoyang-mayor'], '朝阳评定办', 'office-chaoyang'));
     chaoyangTerm = await chaoyang.openTerm('chaoyang-mayor', 2024, '2024-03-01', '2024-04-30');
   });

@@ -148,7 +148,9 @@ const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86
 describe('award journeys through HTTP, notice to award', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2025-12-01T02:00:00Z' });
+    // The office closes rounds by hand here; the scheduler that closes them by itself is
+    // covered by deadlines.e2e-spec.ts, so it stays off to keep these steps deterministic.
+    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2025-12-01T02:00:00Z' }, { deadlineScheduler: false });
   });
   afterAll(async () => t.close());
 

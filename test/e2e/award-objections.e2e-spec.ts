@@ -21,7 +21,9 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
 
   beforeAll(async () => {
     // 2024-10-02 10:00 in Shanghai: the publicity (09-30 … 10-06) is running.
-    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2024-10-02T02:00:00Z' });
+    // The office closes rounds by hand here; the scheduler that closes them by itself is
+    // covered by deadlines.e2e-spec.ts, so it stays off to keep these steps deterministic.
+    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2024-10-02T02:00:00Z' }, { deadlineScheduler: false });
     clock = t.app.get<ManualClock>(CLOCK);
     office = new AwardClient(t, t.token('office', ['chaoyang-mayor'], '朝阳评定办'));
     termId = await office.openTerm('chaoyang-mayor', 2024, '2024-03-01', '2024-04-30');
@@ -151,7 +153,9 @@ describe('忻州 and 瀍河: objections to the supervision group, annual reports
   let clock: ManualClock;
 
   beforeAll(async () => {
-    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2025-10-10T02:00:00Z' });
+    // The office closes rounds by hand here; the scheduler that closes them by itself is
+    // covered by deadlines.e2e-spec.ts, so it stays off to keep these steps deterministic.
+    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2025-10-10T02:00:00Z' }, { deadlineScheduler: false });
     clock = t.app.get<ManualClock>(CLOCK);
   });
   afterAll(async () => t.close());
