@@ -22,5 +22,6 @@ export default {
       setupFiles: ['<rootDir>/test/e2e/postgres-env.ts'],
     },
     { ...common, displayName: 'crash', roots: ['<rootDir>/test/crash'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'consistency', roots: ['<rootDir>/test/consistency'], testMatch: ['**/*.spec.ts'] },
   ],
 };
