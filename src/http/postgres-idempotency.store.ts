@@ -1,8 +1,10 @@
+
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { toStoreError } from '../event-store/postgres/errors.js';
 import { type Migration, runMigrations } from '../event-store/postgres/migrations.js';
 import { quoteSchema } from '../event-store/postgres/schema-name.js';
+import { withTransaction } from '../event-store/postgres/transaction.js';
 import type { IdempotencyStore, Reservation, StoredResponse } from './idempotency.store.js';
 
 /** Versions 2000–2999 of the shared schema_migrations ledger (events 1–999, projections 1000–1999). */
@@ -128,27 +130,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  private async transaction<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw toStoreError(error, doing);
-    }
-    let discard = false;
-    const onLost = () => (discard = true);
-    client.on('error', onLost);
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => (discard = true));
-      throw toStoreError(error, doing);
-    } finally {
-      client.off('error', onLost);
-      client.release(discard);
-    }
+  private transaction<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, work, { mapError: (error) => toStoreError(error, doing) });
   }
 }

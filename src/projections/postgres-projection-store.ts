@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { toStoreError } from '../event-store/postgres/errors.js';
 import { type Migration, runMigrations } from '../event-store/postgres/migrations.js';
 import { quoteSchema } from '../event-store/postgres/schema-name.js';
+import { withTransaction } from '../event-store/postgres/transaction.js';
 import { compileWhere, evaluate, pageOf } from './postgres-projection-store-query.js';
 import {
   type ActiveCheckpoint,
@@ -347,28 +348,7 @@ export class PostgresProjectionStore implements ProjectionStore {
   private async transaction<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
     this.assertOpen();
     await this.init();
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw toStoreError(error, doing);
-    }
-    let discard = false;
-    // A checked-out client has no pool listener: a connection lost mid-transaction must not crash the process.
-    const onLost = () => (discard = true);
-    client.on('error', onLost);
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => (discard = true));
-      throw toStoreError(error, doing);
-    } finally {
-      client.off('error', onLost);
-      client.release(discard);
-    }
+    return withTransaction(this.pool, work, { mapError: (error) => toStoreError(error, doing) });
   }
 
   private assertOpen(): void {

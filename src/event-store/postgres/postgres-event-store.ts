@@ -20,6 +20,7 @@ import { toStoreError, uniqueViolation } from './errors.js';
 import { EVENT_STORE_MIGRATIONS, type MigrationReport, runMigrations } from './migrations.js';
 import { type EventRow, type HeadRow, toHead, toStoredEvent } from './rows.js';
 import { type Statements, statements } from './statements.js';
+import { withTransaction } from './transaction.js';
 
 export interface PostgresEventStoreOptions {
   /** Ignored when `pool` is given. */
@@ -199,28 +200,10 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let discard = false;
-    // The pool stops listening while a client is checked out; a connection dropped between two
-    // statements would otherwise be an unhandled 'error' event. The next statement then fails.
-    const onLost = () => (discard = true);
-    client.on('error', onLost);
-    try {
-      // Explicit, in case the database's default is stricter: waiting on the stream and counter
-      // locks then re-reading the committed rows is what READ COMMITTED gives.
-      await client.query('START TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      // A connection that cannot even roll back is discarded rather than returned to the pool.
-      await client.query('ROLLBACK').catch(() => (discard = true));
-      throw error;
-    } finally {
-      client.off('error', onLost);
-      client.release(discard);
-    }
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    // Explicit, in case the database's default is stricter: waiting on the stream and counter
+    // locks then re-reading the committed rows is what READ COMMITTED gives.
+    return withTransaction(this.pool, work, { begin: 'START TRANSACTION ISOLATION LEVEL READ COMMITTED' });
   }
 
   /**
