@@ -10,6 +10,7 @@ import type {
   Channel,
   EvidenceParty,
   ReviewerScore,
+  Prize,
 } from './events.js';
 
 export interface StageScore {
@@ -82,7 +83,7 @@ export interface ApplicationContext {
   tier: string | null;
   publicity: { current: number | null; rounds: PublicityRoundRecord[] };
   objections: Record<string, ObjectionRecord>;
-  award: { tier: string; decisionDate: string; documentNo: string } | null;
+  award: { tier: string; decisionDate: string; documentNo: string; prize?: Prize } | null;
   revocation: {
     ground: string;
     article: string;
@@ -354,8 +355,8 @@ export function evolveContext(context: ApplicationContext, event: ApplicationEve
     case 'ApplicationWithdrawn':
       return { ...ctx, closed: { outcome: 'withdrawn', reason: event.data.reason, on: event.data.withdrawnOn } };
     case 'ApplicationAwarded': {
-      const { tier, decisionDate, documentNo } = event.data;
-      return { ...ctx, tier, award: { tier, decisionDate, documentNo } };
+      const { tier, decisionDate, documentNo, prize } = event.data;
+      return { ...ctx, tier, award: { tier, decisionDate, documentNo, ...(prize ? { prize } : {}) } };
     }
     case 'ApplicationRevoked': {
       const { ground, article, recovers, publicNotice, revokedOn, incidentOn } = event.data;

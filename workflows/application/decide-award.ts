@@ -11,7 +11,7 @@ import type {
   RevokeCommand,
   WithdrawCommand,
 } from './commands.js';
-import type { ApplicationEvent } from './events.js';
+import type { ApplicationEvent, Prize } from './events.js';
 import type { ReplayedApplication } from './replay.js';
 import { instantBefore, requireDate, requireText, ruleRef } from './decide-support.js';
 import {
@@ -26,7 +26,12 @@ const idOf = (state: ReplayedApplication) => state.context.applicationId!;
 
 /** Government approval (the term's decision issues it per application). */
 export function award(command: AwardCommand, state: ReplayedApplication, policy: ProgrammePolicy): ApplicationEvent[] {
-  if (!policy.tiers.some((t) => t.id === command.tier)) throw new InvalidInputError(`Unknown tier '${command.tier}'`, 'tier');
+  const tier = policy.tiers.find((t) => t.id === command.tier);
+  if (!tier) throw new InvalidInputError(`Unknown tier '${command.tier}'`, 'tier');
+  const kind = state.context.applicant?.kind ?? 'organisation';
+  // 忻州 第二十一条, 瀍河 第二十条, 朝阳 第十八条: the amount in force at the decision is recorded, so a
+  // later revocation recovers what was paid even if a newer version changes the amounts.
+  const prize: Prize = { amount: tier.prize[kind] ?? null, currency: 'CNY', ...(tier.prize.article ? { article: tier.prize.article } : {}) };
   return [
     {
       type: 'ApplicationAwarded',
@@ -35,6 +40,7 @@ export function award(command: AwardCommand, state: ReplayedApplication, policy:
         tier: command.tier,
         decisionDate: requireDate(command.decisionDate, 'decisionDate'),
         documentNo: requireText(command.documentNo, 'documentNo'),
+        prize,
       },
     },
   ];
@@ -69,6 +75,8 @@ export function revoke(command: RevokeCommand, state: ReplayedApplication, polic
         publicNotice: ground.publicNotice,
         revokedOn,
         ...(command.incidentOn !== undefined ? { incidentOn: command.incidentOn } : {}),
+        // 济南 第二十九条, 忻州 第二十八条, 瀍河 第二十八条: 收回/追缴奖金 — the amount recorded at the award.
+        ...(ground.recovers.includes('prize-money') && state.context.award?.prize ? { prizeToRecover: state.context.award.prize } : {}),
       },
     },
   ];

@@ -220,7 +220,10 @@ describe('when publicity closed', () => {
   });
 
   it('is awarded by the government (term command) with a tier of the policy', () => {
-    given(policy, events).when(cmd({ type: 'award', tier: 'gold', decisionDate: '2025-06-20', documentNo: '测政发〔2025〕12号' })).then([ev.awarded()]);
+    const awarded = ev.awarded() as Extract<ApplicationEvent, { type: 'ApplicationAwarded' }>;
+    given(policy, events)
+      .when(cmd({ type: 'award', tier: 'gold', decisionDate: '2025-06-20', documentNo: '测政发〔2025〕12号' }))
+      .then([{ ...awarded, data: { ...awarded.data, prize: { amount: 200000, currency: 'CNY' } } }]);
     given(policy, events).when(cmd({ type: 'award', tier: 'bronze', decisionDate: '2025-06-20', documentNo: 'x' })).thenThrows(InvalidInputError);
   });
 

@@ -245,9 +245,23 @@ export type PublicityClosed = Event<
   { applicationId: string; round: number; closedOn: string }
 >;
 /** Appended by the term's award decision (government approval). */
+/** Prize money of the tier for the applicant's kind; amount null where the text sets it elsewhere (济南, 淄博). */
+export interface Prize {
+  amount: number | null;
+  currency: 'CNY';
+  article?: string;
+}
+
 export type ApplicationAwarded = Event<
   'ApplicationAwarded',
-  { applicationId: string; tier: string; decisionDate: string; documentNo: string }
+  {
+    applicationId: string;
+    tier: string;
+    decisionDate: string;
+    documentNo: string;
+    /** Recorded from the policy at the decision (忻州 第二十一条, 瀍河 第二十条, 朝阳 第十八条); absent on older events. */
+    prize?: Prize;
+  }
 >;
 export type ApplicationNotAwarded = Event<
   'ApplicationNotAwarded',
@@ -269,6 +283,8 @@ export type ApplicationRevoked = Event<
     revokedOn: string;
     /** When the ground arose, where the window counts from it (朝阳 第三十六条 "获奖后3年内如发生"). */
     incidentOn?: string;
+    /** Prize money to recover when the ground recovers it (济南 第二十九条, 忻州 第二十八条, 瀍河 第二十八条). */
+    prizeToRecover?: Prize;
   }
 >;
 /** 瀍河 第二十四条: yearly quality-performance report after the award. */

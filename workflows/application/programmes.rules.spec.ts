@@ -249,3 +249,48 @@ describe('瀍河 第二十四条: annual quality-performance reports for 3 years
       .thenThrows(RuleViolationError, { rule: { programme: 'chanhe-district', article: '第二十四条' }, field: 'year' });
   });
 });
+
+describe('prize money recorded at the award and recovered on revocation', () => {
+  /** The history up to the approval, with the applicant of the given kind. */
+  const beforeAward = (policy: ProgrammePolicy, kind: 'organisation' | 'individual' = 'organisation'): ApplicationEvent[] => {
+    const events = historyOf(policy, 'awarded', '2025-06-20').slice(0, -1);
+    const [submitted, ...rest] = events as [Extract<ApplicationEvent, { type: 'ApplicationSubmitted' }>, ...ApplicationEvent[]];
+    const applicant = kind === 'individual' ? { kind, id: '11010519491231002X', name: '李某' } : submitted.data.applicant;
+    return [{ ...submitted, data: { ...submitted.data, applicant } }, ...rest];
+  };
+  const award = (tier: string) => cmd({ type: 'award', tier, decisionDate: '2025-06-20', documentNo: '政〔2025〕1号', ...at('2025-06-20') } as never);
+  const prizeOf = (policy: ProgrammePolicy, tier: string, kind?: 'organisation' | 'individual') =>
+    (given(policy, beforeAward(policy, kind)).when(award(tier)).events()[0] as Extract<ApplicationEvent, { type: 'ApplicationAwarded' }>).data.prize;
+
+  it('忻州 第二十一条: 20万元 for an organisation, 3万元 for an individual, none for the nomination award', () => {
+    expect(prizeOf(xinzhou, 'award')).toEqual({ amount: 200000, currency: 'CNY', article: '第二十一条' });
+    expect(prizeOf(xinzhou, 'award', 'individual')).toEqual({ amount: 30000, currency: 'CNY', article: '第二十一条' });
+    expect(prizeOf(xinzhou, 'nomination')?.amount).toBe(0);
+  });
+
+  it('朝阳 第十八条: gold 20万元, silver 10万元, nomination 5万元; 瀍河 第二十条: 10万元', () => {
+    expect(prizeOf(chaoyang, 'gold')?.amount).toBe(200000);
+    expect(prizeOf(chaoyang, 'silver')?.amount).toBe(100000);
+    expect(prizeOf(chaoyang, 'nomination')?.amount).toBe(50000);
+    expect(prizeOf(chanhe, 'award')).toEqual({ amount: 100000, currency: 'CNY', article: '第二十条' });
+  });
+
+  it('济南 第十九条, 淄博 第二十四条: the amount is set elsewhere, recorded as null rather than guessed', () => {
+    expect(prizeOf(jinan, 'award')).toMatchObject({ amount: null, article: '第十九条' });
+    expect(prizeOf(zibo, 'leader')?.amount).toBeNull();
+  });
+
+  it('忻州 第二十八条 and 瀍河 第二十八条: a revocation that recovers the prize names the amount paid; 瀍河 第二十九条 recovers none', () => {
+    const awardedXinzhou = [...beforeAward(xinzhou), ...given(xinzhou, beforeAward(xinzhou)).when(award('award')).events()];
+    expect(given(xinzhou, awardedXinzhou).when(cmd({ type: 'revoke', ground: 'fraud', ...at('2026-01-05') } as never)).events()[0]).toMatchObject({
+      data: { article: '第二十八条(一)', recovers: expect.arrayContaining(['prize-money']), prizeToRecover: { amount: 200000, currency: 'CNY' } },
+    });
+    const awardedChanhe = [...beforeAward(chanhe), ...given(chanhe, beforeAward(chanhe)).when(award('award')).events()];
+    expect(given(chanhe, awardedChanhe).when(cmd({ type: 'revoke', ground: 'fraud', ...at('2026-01-05') } as never)).events()[0]).toMatchObject({
+      data: { article: '第二十八条', prizeToRecover: { amount: 100000 } },
+    });
+    const accident = given(chanhe, awardedChanhe).when(cmd({ type: 'revoke', ground: 'major-accident-within-2y', ...at('2026-01-05') } as never)).events()[0];
+    expect(accident).toMatchObject({ data: { article: '第二十九条' } });
+    expect((accident as Extract<ApplicationEvent, { type: 'ApplicationRevoked' }>).data.prizeToRecover).toBeUndefined();
+  });
+});
