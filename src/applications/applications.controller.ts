@@ -34,12 +34,15 @@ function payload<T extends { occurredAt?: string }>(dto: T): Omit<T, 'occurredAt
 
 /** The declaration as plain data (no DTO prototypes in the event), with only the fields given. */
 function plainDeclaration(declaration: DeclarationDto): SubmitApplicationInput['declaration'] {
-  const { operatingSince, qualityWorkSince, fourNewField, waiver, exclusions } = declaration;
+  const { operatingSince, qualityWorkSince, fourNewField, waiver, internalPublicity, exclusions } = declaration;
   return {
     ...(operatingSince !== undefined ? { operatingSince } : {}),
     ...(qualityWorkSince !== undefined ? { qualityWorkSince } : {}),
     ...(fourNewField !== undefined ? { fourNewField } : {}),
     ...(waiver !== undefined ? { waiver: { grantedBy: waiver.grantedBy, documentNo: waiver.documentNo, date: waiver.date } } : {}),
+    ...(internalPublicity !== undefined
+      ? { internalPublicity: { startDate: internalPublicity.startDate, endDate: internalPublicity.endDate, objectionsRaised: internalPublicity.objectionsRaised } }
+      : {}),
     exclusions: { ...exclusions },
   };
 }

@@ -65,6 +65,20 @@ export class WaiverDto {
   date!: string;
 }
 
+export class InternalPublicityDto {
+  @ApiProperty({ example: '2025-03-03' })
+  @IsCalendarDate()
+  startDate!: string;
+
+  @ApiProperty({ example: '2025-03-07' })
+  @IsCalendarDate()
+  endDate!: string;
+
+  @ApiProperty({ description: 'Objections were raised during it (公示无异议后: then the application may not be submitted)' })
+  @IsBoolean()
+  objectionsRaised!: boolean;
+}
+
 export class DeclarationDto {
   @ApiPropertyOptional({ description: 'Organisation: date it began operating (main business)', example: '2015-06-01' })
   @IsOptional()
@@ -86,6 +100,15 @@ export class DeclarationDto {
   @ValidateNested()
   @Type(() => WaiverDto)
   waiver?: WaiverDto;
+
+  @ApiPropertyOptional({
+    type: InternalPublicityDto,
+    description: 'Where the programme requires it (忻州 第十四条): the publicity inside the applicant’s organisation, at least 5 working days, before submission',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => InternalPublicityDto)
+  internalPublicity?: InternalPublicityDto;
 
   @ApiProperty({
     description: "Each exclusion code of the programme's policy, declared false when it did not happen (GET /api/programmes/{id} lists them)",

@@ -17,6 +17,7 @@ import type { WorkingDayCalendar } from '../../workflows/calendar/working-days.j
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
 import type { ApplicantKind, ChannelKind, ProgrammePolicy } from '../../workflows/policy/policy.types.js';
 import { checkEligibility, type SubmissionInput } from '../../workflows/policy/eligibility.js';
+import { checkInternalPublicity, type InternalPublicityDeclaration } from '../../workflows/policy/internal-publicity.js';
 import { evaluateBans } from '../../workflows/policy/bans.js';
 import { assertApplicantId } from '../../workflows/identifiers/index.js';
 import {
@@ -264,6 +265,13 @@ export class AwardService {
         policy,
         { applicant, channel: { kind: input.channel.kind, recommender: input.channel.recommender ?? '' }, declaration: input.declaration },
         state.noticeDate,
+      );
+      // 忻州 第十四条: publicised inside the applicant's organisation first (working days: the calendar).
+      checkInternalPublicity(
+        policy,
+        (input.declaration as { internalPublicity?: InternalPublicityDeclaration }).internalPublicity,
+        occurredAt,
+        this.deps.calendar,
       );
       const history = await read(applicantStreamId(policy.programmeId, applicantId));
       const applied = decideApply(

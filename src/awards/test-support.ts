@@ -45,11 +45,15 @@ export function personId(n: number): string {
   return withResidentIdCheck(`11010519700101${String(n % 1000).padStart(3, '0')}`);
 }
 
+/** 忻州 第十四条: five working days (Mon–Fri, no holiday) before any term of the 2021 version. */
+export const INTERNAL_PUBLICITY = { startDate: '2021-11-15', endDate: '2021-11-19', objectionsRaised: false };
+
 export function declaration(policy: ProgrammePolicy) {
   return {
     operatingSince: '2000-01-01',
     qualityWorkSince: '1995-01-01',
     exclusions: Object.fromEntries(policy.eligibility.exclusions.map((e) => [e.code, false])),
+    ...(policy.internalPublicity ? { internalPublicity: INTERNAL_PUBLICITY } : {}),
   };
 }
 

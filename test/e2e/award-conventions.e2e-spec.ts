@@ -193,6 +193,22 @@ describe('award API conventions (HTTP)', () => {
       expect(elsewhere.body.field).toBe('declaration.waiver');
     });
 
+    // After the waiver test, which opens the programme's 2025 term (one term per 3-year cycle, 忻州 第四条).
+    it('asks 忻州 applicants for 5 working days of internal publicity without objection first (忻州 第十四条)', async () => {
+      const xinzhou = new AwardClient(t, t.token('office', ['xinzhou-mayor']));
+      const term = 'xinzhou-mayor-2025';
+      const body = submissionBody('xinzhou-mayor', term, { kind: 'organisation', id: uscc('140900', 91), name: '忻州某公司' }, { kind: 'county', recommender: '忻府区人民政府' });
+      const { internalPublicity: _declared, ...withoutPublicity } = body.declaration as Record<string, unknown>;
+      const missing = await xinzhou.post('/applications', { ...body, declaration: withoutPublicity, occurredAt: '2025-04-01' });
+      expectProblem(missing, 422, 'RULE_VIOLATION');
+      expect(missing.body).toMatchObject({ field: 'declaration.internalPublicity', rule: { programme: 'xinzhou-mayor', article: '第十四条' } });
+      // Four working days (03-17..03-20) are one short.
+      const short = { startDate: '2025-03-17', endDate: '2025-03-20', objectionsRaised: false };
+      expectProblem(await xinzhou.post('/applications', { ...body, declaration: { ...withoutPublicity, internalPublicity: short }, occurredAt: '2025-04-01' }), 422, 'RULE_VIOLATION');
+      const enough = { startDate: '2025-03-17', endDate: '2025-03-21', objectionsRaised: false };
+      expectOk(await xinzhou.post('/applications', { ...body, declaration: { ...withoutPublicity, internalPublicity: enough }, occurredAt: '2025-04-01' }), 201);
+    });
+
     it('refuses a submission after the application deadline (朝阳 第十七条(一))', async () => {
       const res = await chaoyang.post('/applications', chaoyangBody(33, { occurredAt: '2024-05-02' }));
       expectProblem(res, 422, 'RULE_VIOLATION');

@@ -54,6 +54,8 @@ export function submissionBody(
     declaration: {
       ...(applicant.kind === 'organisation' ? { operatingSince: '2005-03-01' } : { qualityWorkSince: '2000-09-01' }),
       exclusions: Object.fromEntries(exclusionCodes(programme).map((code) => [code, false])),
+      // 忻州 第十四条: five working days inside the organisation before submission.
+      ...(programme === 'xinzhou-mayor' ? { internalPublicity: { startDate: '2021-11-15', endDate: '2021-11-19', objectionsRaised: false } } : {}),
     },
     ...extra,
   };
