@@ -7,6 +7,8 @@ export interface RuleRef {
   programme: string;
   version?: string;
   article: string;
+  /** How the article was read where its wording is open or the rule only follows from it. */
+  reading?: string;
 }
 
 export abstract class DomainError extends Error {

@@ -39,6 +39,17 @@ describe('decideApply', () => {
     expect(decideApply(next, [applied], chaoyang, bansFor('chaoyang-mayor', 2026, '2026-03-12'))).toEqual({ type: 'ApplicantApplied', data: next });
   });
 
+  it('济南 第十四条: a second application in one term is refused too, and the refusal says it is a reading', () => {
+    // Only 朝阳 第十七条(三) forbids duplicates outright; elsewhere an applicant goes through one body.
+    const first: ApplicantEvent = {
+      type: 'ApplicantApplied',
+      data: { applicationId: 'app-1', termId: 'jinan-mayor-2019', termYear: 2019, policyVersion: '2018', date: '2019-03-10' },
+    };
+    const second = { applicationId: 'app-2', termId: 'jinan-mayor-2019', termYear: 2019, policyVersion: '2018', date: '2019-03-12' };
+    const e = refusal(() => decideApply(second, [first], jinan, bansFor('jinan-mayor', 2019, '2019-03-12')));
+    expect(e.rule).toMatchObject({ programme: 'jinan-mayor', article: '第十四条', reading: expect.stringContaining('one recommending body') });
+  });
+
   it('济南 第六条: refuses an award winner with the ban’s article and window', () => {
     const history: ApplicantEvent[] = [
       { type: 'ApplicantApplied', data: { applicationId: 'app-1', termId: 'jinan-mayor-2019', termYear: 2019, policyVersion: '2018', date: '2019-03-10' } },

@@ -123,7 +123,18 @@ export function decideApply(
   if (earlier) {
     throw new RuleViolationError(
       `The applicant already applied in term ${command.termId} (application ${earlier.applicationId})`,
-      { programme: policy.programmeId, version: policy.version, article: policy.channels.article },
+      {
+        programme: policy.programmeId,
+        version: policy.version,
+        article: policy.channels.article,
+        // Only 朝阳 第十七条(三) says it (禁止通过多个渠道重复申报); elsewhere it follows from applying
+        // through one recommending body, and is applied to every programme as the reading says.
+        ...(policy.channels.oneChannelOnly
+          ? {}
+          : {
+              reading: `${policy.channels.article} routes an application through one recommending body; the text has no explicit ban on a second application, so one application per applicant per term is applied as a reading`,
+            }),
+      },
       'applicant.id',
       { applicationId: earlier.applicationId },
     );
