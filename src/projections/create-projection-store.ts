@@ -27,14 +27,18 @@ export function sharedPostgres(config: StoreConfig): { connectionString: string;
 /**
  * Atomicity needs documents and checkpoint together, not events and documents together, so the
  * read models may sit in another database than the events:
- * - sqlite: in events.db, on the event store's own connection;
+ * - sqlite: in events.db, on a connection of its own (synchronous=NORMAL: derived data);
  * - postgres, or kurrentdb with DATABASE_URL: PostgreSQL (see sharedPostgres);
  * - kurrentdb alone: DATA_DIR/projections.db.
  * Synchronous on purpose: the PostgreSQL store connects and migrates in init(), which the runner calls first.
  */
 export function createProjectionStore(events: EventStore, config: StoreConfig): ProjectionStore {
   const inner = events instanceof InstrumentedEventStore ? events.inner : events;
-  if (inner instanceof SqliteEventStore) return new SqliteProjectionStore(inner.db);
+  if (inner instanceof SqliteEventStore) {
+    // In events.db, beside the events, through a connection of its own with synchronous=NORMAL
+    // (SqliteProjectionStore.open). An in-memory store (tests) can only share its connection.
+    return inner.db.memory ? new SqliteProjectionStore(inner.db) : SqliteProjectionStore.open(inner.db.name);
+  }
   const postgres = sharedPostgres(config);
   if (postgres) return new PostgresProjectionStore(postgres);
   return SqliteProjectionStore.open(join(config.dataDir, PROJECTIONS_FILE));

@@ -59,12 +59,17 @@ CREATE TABLE IF NOT EXISTS streams (
 ) WITHOUT ROWID;
 `;
 
-/** Applies the pragmas every connection to the embedded store uses. */
-export function configureDurableSqlite(db: Database.Database, busyTimeoutMs = 5000): void {
-  db.pragma('journal_mode = WAL');
-  // FULL: the WAL is fsynced at every commit, so an acknowledged append survives power loss.
-  db.pragma('synchronous = FULL');
+/**
+ * Applies the pragmas every connection to the embedded store uses. Events always use FULL: the
+ * WAL is fsynced at every commit, so an acknowledged append survives power loss. Connections that
+ * only write derived data (read models, idempotency records) may pass NORMAL (see their callers).
+ */
+export function configureDurableSqlite(db: Database.Database, busyTimeoutMs = 5000, synchronous: 'FULL' | 'NORMAL' = 'FULL'): void {
+  // The busy timeout first: switching a new file to WAL takes a lock that another process opening
+  // it at the same moment may hold.
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');
 }
 
