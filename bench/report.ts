@@ -38,6 +38,23 @@ export interface BenchReport {
   loadAverage: { start: number[]; end: number[] };
   measures: BenchMeasure[];
   notes: string[];
+  /** Other figures (latencies, memory, targets), printed as tables after the measures. */
+  tables?: BenchTable[];
+  /** Absolute targets of the issue, each with the measured value it was judged on. */
+  targets?: BenchTarget[];
+}
+
+export interface BenchTable {
+  title: string;
+  columns: string[];
+  rows: Array<Array<string | number>>;
+}
+
+export interface BenchTarget {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
 }
 
 export const loadAverage = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
@@ -100,7 +117,7 @@ export function formatReport(report: BenchReport): string {
     `${fmt(x.portMedian)} ${x.unit}`,
     `${fmt(x.rawMedian)} ${x.unit}`,
     `${(x.ratio * 100).toFixed(1)}%`,
-    x.ratio >= x.target ? 'ok' : `BELOW ${Math.round(x.target * 100)}%`,
+    x.target <= 0 ? '—' : x.ratio >= x.target ? 'ok' : `BELOW ${Math.round(x.target * 100)}%`,
     `port ${x.port.map(fmt).join(' / ')}; raw ${x.raw.map(fmt).join(' / ')}`,
   ]);
   const titles = ['measure', 'port (median)', 'raw (median)', 'port/raw', 'target', 'runs'];
@@ -108,10 +125,27 @@ export function formatReport(report: BenchReport): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
     ...header,
-    '',
-    line(titles),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
+    ...(rows.length ? ['', line(titles), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)] : []),
+    ...(report.tables ?? []).flatMap((t) => ['', formatTable(t)]),
+    ...(report.targets?.length
+      ? ['', formatTable({ title: 'targets', columns: ['target', 'wanted', 'measured', 'met'], rows: report.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO']) })]
+      : []),
     ...(report.notes.length ? ['', ...report.notes.map((n) => `note: ${n}`)] : []),
   ].join('\n');
+}
+
+export function formatTable(table: BenchTable): string {
+  const rows = table.rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtNumber(c) : c)));
+  const widths = table.columns.map((t, i) => Math.max(t.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [`${table.title}:`, line(table.columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Integers with thousands separators; small values with enough decimals to be read (latencies in ms). */
+export function fmtNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  if (abs >= 100) return Math.round(n).toLocaleString('en-US');
+  if (abs >= 10) return n.toFixed(1);
+  return n.toFixed(2);
 }

@@ -7,9 +7,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAppendBench } from './append.js';
+import { runProjectionsBench } from './projections.js';
+import { runHttpBench } from './http.js';
+import { runStorePgBench } from './store-pg.js';
+import { runGrowthBench } from './growth.js';
 import { type BenchReport, formatReport } from './report.js';
 
-const BENCHES: Array<{ name: string; run: () => Promise<BenchReport> }> = [{ name: 'append', run: runAppendBench }];
+const BENCHES: Array<{ name: string; run: () => Promise<BenchReport> }> = [
+  { name: 'append', run: runAppendBench },
+  { name: 'projections', run: runProjectionsBench },
+  { name: 'http', run: runHttpBench },
+  { name: 'store-pg', run: runStorePgBench },
+  { name: 'growth', run: runGrowthBench },
+];
 
 // Compiled to dist/bench/run.js: the results folder is the source tree's bench/results.
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));

@@ -1,0 +1,283 @@
+/**
+ * Issue "Server-grade stores": the HTTP server under load (autocannon 8) with the embedded SQLite
+ * store (temp folder) and, when PostgreSQL answers, EVENT_STORE=postgres on a random schema that is
+ * dropped afterwards. The server is a child process on 127.0.0.1 (bench/support/server-child.ts);
+ * autocannon runs in this process.
+ *
+ * Load: each autocannon connection walks one application at a time through zibo-leader-2026 —
+ * submit, then the eight review commands (recommend … candidate), each with the id the submission
+ * returned — so every request is a real command on a real stream. The "mix" adds three queries
+ * after the commands (GET the application, the term's quota read model, the audit history):
+ * 9 commands : 3 queries. Baseline in the same rounds: GET /api/health (no token, one store ping).
+ *
+ * Runs per round (order rotating; BENCH_HTTP_ROUNDS rounds of BENCH_HTTP_SECONDS each):
+ *  - health, commands, mix at saturation (BENCH_HTTP_CONNECTIONS, default 10): max sustainable rate;
+ *  - health and commands at overallRate = BENCH_HTTP_RATE (default 500 req/s): latency at that rate.
+ * autocannon's overallRate is per-second bursts per connection (a connection sends its share as
+ * fast as it can, then waits for the next second), and with a rate it records latencies with
+ * coordinated-omission correction; both are noted with the figures.
+ *
+ * Env: BENCH_HTTP_SECONDS (default 5), BENCH_HTTP_ROUNDS (default 2), BENCH_HTTP_RATE (500),
+ * BENCH_HTTP_CONNECTIONS (10), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test;
+ * BENCH_PG=0 skips PostgreSQL), BENCH_DATA_DIR.
+ */
+import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { withUsccCheck } from '../workflows/identifiers/index.js';
+import { policies } from '../src/awards/test-support.js';
+import { type BenchMeasure, type BenchReport, type BenchTable, type BenchTarget, fileSystemOf, loadAverage, machine, measure, median } from './report.js';
+import { startServerChild, type ServerChild } from './support/server.js';
+
+const PROGRAMME = 'zibo-leader';
+const YEAR = 2026;
+const TERM = `${PROGRAMME}-${YEAR}`;
+const CLOCK_START = `${YEAR}-03-16T02:00:00Z`;
+const SCORES = { leadership: 95, strategy: 75, customersAndMarket: 72, resources: 110, processManagement: 85, measurementAnalysisImprovement: 66, results: 330 };
+const REVIEWS = [
+  { reviewerId: 'expert-001', recused: false, scores: SCORES },
+  { reviewerId: 'expert-002', recused: true, recusalReason: '曾为申报单位提供咨询' },
+  { reviewerId: 'expert-003', recused: false, scores: { ...SCORES, results: 350 } },
+];
+const STEPS: Array<[string, Record<string, unknown>]> = [
+  ['recommend', { opinion: '同意推荐' }],
+  ['opinion-survey', { findings: '未发现负面舆情', adverse: false }],
+  ['qualification-review', { outcome: 'accepted' }],
+  ['materials-review', { reviews: REVIEWS }],
+  ['shortlist', {}],
+  ['on-site-review', { reviews: REVIEWS }],
+  ['oral-defence', { outcome: '答辩通过' }],
+  ['candidate', { rank: 1 }],
+];
+
+/** Applicant numbers are unique per process run and region: one application per applicant per term. */
+let applicantCounter = 0;
+const REGION = String(100000 + (process.pid % 800000)).padStart(6, '0');
+
+function sequence(token: string, exclusions: string[], withQueries: boolean): AutocannonRequest[] {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const submit: AutocannonRequest = {
+    method: 'POST',
+    path: '/api/applications',
+    headers,
+    setupRequest(req) {
+      const n = ++applicantCounter;
+      const id = withUsccCheck(`91${REGION}${String(n).padStart(9, '0')}`);
+      return {
+        ...req,
+        body: JSON.stringify({
+          termId: TERM,
+          applicant: { kind: 'organisation', id, name: `压测企业${n}有限公司` },
+          channel: { kind: 'county', recommender: '张店区质量强区工作领导小组办公室' },
+          declaration: { operatingSince: '2005-03-01', exclusions: Object.fromEntries(exclusions.map((c) => [c, false])) },
+        }),
+      };
+    },
+    onResponse(status, body, context) {
+      if (status === 201) context.id = (JSON.parse(body) as { id: string }).id;
+    },
+  };
+  const steps: AutocannonRequest[] = STEPS.map(([path, body]) => ({
+    method: 'POST',
+    headers,
+    setupRequest: (req, context) => ({ ...req, path: `/api/applications/${context.id ?? 'missing'}/${path}`, body: JSON.stringify(body) }),
+  }));
+  const queries: AutocannonRequest[] = withQueries
+    ? [
+        { method: 'GET', headers, setupRequest: (req, context) => ({ ...req, path: `/api/applications/${context.id ?? 'missing'}` }) },
+        { method: 'GET', headers, path: `/api/terms/${TERM}/quota` },
+        { method: 'GET', headers, setupRequest: (req, context) => ({ ...req, path: `/api/applications/${context.id ?? 'missing'}/history` }) },
+      ]
+    : [];
+  return [submit, ...steps, ...queries];
+}
+
+interface RunFigures {
+  rate: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
+function figures(result: AutocannonResult): RunFigures {
+  const total = result['2xx'] + result.non2xx;
+  return {
+    rate: total / result.duration,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    total,
+  };
+}
+
+type RunName = 'health@max' | 'commands@max' | 'mix@max' | 'health@rate' | 'commands@rate';
+
+async function benchStore(label: string, server: ServerChild, opts: { seconds: number; rounds: number; rate: number; connections: number }) {
+  const url = `http://127.0.0.1:${server.port}`;
+  const office = server.token(['office', 'auditor'], [PROGRAMME]);
+  const exclusions = policies.inForce(PROGRAMME, `${YEAR}-03-01`).eligibility.exclusions.map((e) => e.code);
+  const opened = await fetch(`${url}/api/programmes/${PROGRAMME}/terms`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${office}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ year: YEAR, noticeDate: `${YEAR}-03-01`, applicationDeadline: `${YEAR}-04-30`, occurredAt: `${YEAR}-03-01` }),
+  });
+  if (opened.status !== 201) throw new Error(`${label}: opening ${TERM} answered ${opened.status}: ${await opened.text()}`);
+  // One walk through, checked, so a failing command shows here and not as a non-2xx count.
+  const probe = sequence(office, exclusions, true);
+  const context: Record<string, any> = {};
+  for (const request of probe) {
+    const req = request.setupRequest ? request.setupRequest({ ...request }, context) : request;
+    const res = await fetch(`${url}${req.path}`, { method: req.method, headers: req.headers, body: req.body });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${label}: ${req.method} ${req.path} answered ${res.status}: ${text.slice(0, 400)}`);
+    request.onResponse?.(res.status, text, context, {});
+  }
+
+  const run = (name: RunName, duration: number) => {
+    const atRate = name.endsWith('@rate');
+    const base = { url, duration, connections: opts.connections, ...(atRate ? { overallRate: opts.rate } : {}) };
+    if (name.startsWith('health')) return autocannon({ ...base, url: `${url}/api/health` });
+    return autocannon({ ...base, requests: sequence(office, exclusions, name === 'mix@max') });
+  };
+  const names: RunName[] = ['health@max', 'commands@max', 'mix@max', 'health@rate', 'commands@rate'];
+  for (const name of names) await run(name, 1); // warm-up
+  const results = new Map<RunName, RunFigures[]>(names.map((n) => [n, []]));
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)];
+    for (const name of order) {
+      const f = figures(await run(name, opts.seconds));
+      results.get(name)!.push(f);
+      console.log(`  ${label} ${name}: ${Math.round(f.rate)} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, non-2xx ${f.non2xx}, errors ${f.errors}`);
+    }
+  }
+  const memory = await server.memory();
+  return { results, memory };
+}
+
+export async function runHttpBench(): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const loadAtStart = loadAverage();
+  const opts = {
+    seconds: Number(process.env.BENCH_HTTP_SECONDS ?? 5),
+    rounds: Number(process.env.BENCH_HTTP_ROUNDS ?? 2),
+    rate: Number(process.env.BENCH_HTTP_RATE ?? 500),
+    connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
+  };
+  const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const notes: string[] = [];
+  const measures: BenchMeasure[] = [];
+  const tables: BenchTable[] = [];
+  const targets: BenchTarget[] = [];
+  const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'http-bench-'));
+  const stores: Array<{ label: string; env: Record<string, string>; cleanup?: () => Promise<void> }> = [
+    { label: 'sqlite', env: { EVENT_STORE: 'sqlite', DATA_DIR: join(dir, 'sqlite') } },
+  ];
+  if (process.env.BENCH_PG !== '0') {
+    const schema = `bench_http_${randomBytes(6).toString('hex')}`;
+    const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.end();
+      stores.push({
+        label: 'postgres',
+        env: { EVENT_STORE: 'postgres', DATABASE_URL: pgUrl, DATABASE_SCHEMA: schema, DATA_DIR: join(dir, 'postgres') },
+        cleanup: async () => {
+          const c = new pg.Client({ connectionString: pgUrl });
+          await c.connect();
+          await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await c.end();
+        },
+      });
+      notes.push(`postgres: ${pgUrl}, schema ${schema} (dropped afterwards)`);
+    } catch (error) {
+      notes.push(`postgres skipped: ${(error as Error).message}`);
+    }
+  }
+  try {
+    for (const store of stores) {
+      const server = await startServerChild({ ...store.env, CLOCK: 'manual', CLOCK_START });
+      try {
+        const { results, memory } = await benchStore(store.label, server, opts);
+        const med = (name: RunName, key: keyof RunFigures) => median(results.get(name)!.map((f) => f[key]));
+        const rates = (name: RunName) => results.get(name)!.map((f) => f.rate);
+        measures.push(
+          measure(`${store.label}: commands at saturation`, 'req/s', rates('commands@max'), rates('health@max'), 0, `vs /api/health at saturation, ${opts.connections} connections`),
+          measure(`${store.label}: mix at saturation`, 'req/s', rates('mix@max'), rates('health@max'), 0, '9 commands : 3 queries'),
+          measure(`${store.label}: commands at ${opts.rate}/s`, 'req/s', rates('commands@rate'), rates('health@rate'), 0, 'the rate actually reached'),
+        );
+        const rows: BenchTable['rows'] = (['health@max', 'commands@max', 'mix@max', 'health@rate', 'commands@rate'] as RunName[]).map((name) => [
+          name.replace('@rate', `@${opts.rate}/s`).replace('@max', '@saturation'),
+          med(name, 'rate'),
+          med(name, 'p50'),
+          med(name, 'p90'),
+          med(name, 'p99'),
+          med(name, 'max'),
+          results.get(name)!.reduce((s, f) => s + f.non2xx + f.errors, 0),
+          results.get(name)!.reduce((s, f) => s + f.total, 0),
+        ]);
+        tables.push({
+          title: `${store.label}: autocannon (medians over ${opts.rounds} interleaved rounds of ${opts.seconds} s; latency ms; server RSS after: ${Math.round(memory.rss / 2 ** 20)} MiB)`,
+          columns: ['run', 'req/s', 'p50', 'p90', 'p99', 'max', 'non-2xx+errors', 'requests'],
+          rows,
+        });
+        const p99 = med('commands@rate', 'p99');
+        const reached = med('commands@rate', 'rate');
+        const saturation = med('commands@max', 'rate');
+        tables.push({
+          title: `${store.label}: ratios against /api/health in the same rounds`,
+          columns: ['figure', 'commands', 'health', 'ratio'],
+          rows: [
+            ['max rate (req/s)', saturation, med('health@max', 'rate'), `${((saturation / med('health@max', 'rate')) * 100).toFixed(1)}%`],
+            [`p99 at ${opts.rate}/s (ms)`, p99, med('health@rate', 'p99'), `${(p99 / med('health@rate', 'p99')).toFixed(1)}×`],
+            [`p50 at ${opts.rate}/s (ms)`, med('commands@rate', 'p50'), med('health@rate', 'p50'), `${(med('commands@rate', 'p50') / med('health@rate', 'p50')).toFixed(1)}×`],
+          ],
+        });
+        const errors = results.get('commands@rate')!.reduce((s, f) => s + f.non2xx + f.errors, 0);
+        if (store.label === 'sqlite') {
+          targets.push(
+            { name: `sqlite: ${opts.rate} commands/s reached`, target: `${opts.rate}/s`, measured: `${Math.round(reached)}/s (${errors} non-2xx/errors)`, met: reached >= opts.rate * 0.98 && errors === 0 },
+            { name: `sqlite: p99 at ${opts.rate} commands/s`, target: '< 10 ms', measured: `${p99} ms`, met: p99 < 10 },
+            { name: 'sqlite: max sustainable command rate', target: `≥ ${opts.rate}/s`, measured: `${Math.round(saturation)}/s, p99 ${med('commands@max', 'p99')} ms`, met: saturation >= opts.rate },
+          );
+        } else {
+          targets.push({ name: `${store.label}: p99 at ${opts.rate} commands/s (informative)`, target: '< 10 ms', measured: `${p99} ms at ${Math.round(reached)}/s`, met: p99 < 10 });
+        }
+      } finally {
+        await server.stop();
+        await store.cleanup?.().catch((error: unknown) => notes.push(`cleanup of ${store.label} failed: ${(error as Error).message}`));
+      }
+    }
+    notes.push(
+      `load: each connection walks one application through ${TERM} (submit + ${STEPS.length} review commands, real streams and expected revisions); mix adds GET application, GET quota, GET history per application (9:3)`,
+      `autocannon ${opts.connections} connections, pipelining 1; overallRate is enforced per connection per second in bursts (each connection sends its share back to back, then waits for the next second), and with a rate autocannon applies coordinated-omission correction to the latency histogram (expected interval 1 ms)`,
+      `server: child process on 127.0.0.1 (NODE_ENV=test, LOG_LEVEL=silent, CLOCK=manual at ${CLOCK_START}); autocannon in this process, so the two cores are shared by client, server and (for postgres) the database`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    name: 'http',
+    startedAt,
+    durationMs: performance.now() - t0,
+    machine: machine(),
+    dataDir: dir,
+    fileSystem: fileSystemOf(tmpdir()),
+    loadAverage: { start: loadAtStart, end: loadAverage() },
+    measures,
+    notes,
+    tables,
+    targets,
+  };
+}

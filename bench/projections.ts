@@ -1,0 +1,261 @@
+/**
+ * Issue "Projections": rebuild rate of every registered projection over a store of realistic
+ * domain events (bench/support/domain-store.ts, cached in bench/.cache/), against a bare readAll of
+ * the same store with JSON parsing (the port's readAll in the followers' page size) in the same
+ * process; peak memory during the rebuild; then the query endpoints' latency through HTTP against
+ * the real app (a child process, DATA_DIR on a copy of the store with the rebuilt read models).
+ *
+ * Rebuild: the engine's path, as `npm run projections:rebuild` runs it (ProjectionRunner with
+ * followLive false; rebuild(name) then whenRebuilt(name), one projection after the other, each a
+ * new generation read from position 0 and activated at the head). Baseline passes and rebuild
+ * passes alternate (B R B R … B), so drift in the machine falls on both.
+ *
+ * Queries: a bounded loop of sequential GETs over one keep-alive connection (node:http), each
+ * endpoint in turn per round (order rotating), GET /api/health as the baseline in the same rounds.
+ *
+ * Env: BENCH_PROJ_EVENTS (default 1000000), BENCH_PROJ_ROUNDS (rebuild passes, default 1),
+ * BENCH_QUERY_ROUNDS (default 3), BENCH_QUERY_REQUESTS (per endpoint per round, default 100),
+ * BENCH_QUERY_BUDGET_MS (per endpoint per round, default 3000: a slow endpoint stops early),
+ * BENCH_DATA_DIR (parent of the temp folder), BENCH_KEEP=1 keeps the copy.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SystemClock } from '../src/clock/clock.js';
+import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
+import { ProjectionRunner } from '../src/projections/projection-runner.js';
+import { REGISTERED_PROJECTIONS } from '../src/projections/registered-projections.js';
+import { SqliteProjectionStore } from '../src/projections/sqlite-projection-store.js';
+import { type BenchMeasure, type BenchReport, type BenchTable, type BenchTarget, fileSystemOf, loadAverage, machine, measure, median } from './report.js';
+import { domainStore, sampleIds } from './support/domain-store.js';
+import { startServerChild } from './support/server.js';
+import { MemorySampler, MiB, copyDatabase, seconds, summarise, timedGet } from './support/stats.js';
+
+const PAGE = 500; // the runner's default batch size, which is also its subscription's page size
+const quiet = { log: () => undefined, warn: (m: string) => console.error(`warning: ${m}`), error: (m: string) => console.error(`error: ${m}`) };
+
+async function readAllPass(store: SqliteEventStore): Promise<{ rate: number; count: number; seconds: number }> {
+  let count = 0;
+  let sink = 0;
+  const start = process.hrtime.bigint();
+  for (let from = 1; ; ) {
+    const page = await store.readAll({ fromPosition: from, limit: PAGE });
+    if (page.length === 0) break;
+    for (const event of page) if (event.data && event.metadata) sink += 1;
+    count += page.length;
+    from = page[page.length - 1]!.position + 1;
+  }
+  if (sink !== count) throw new Error('readAll lost events');
+  const s = seconds(start);
+  return { rate: count / s, count, seconds: s };
+}
+
+async function rebuildPass(runner: ProjectionRunner): Promise<{ perProjection: Record<string, number>; total: number }> {
+  const perProjection: Record<string, number> = {};
+  const start = process.hrtime.bigint();
+  for (const name of runner.names) {
+    const t = process.hrtime.bigint();
+    const status = await runner.rebuild(name);
+    await runner.whenRebuilt(name, 20);
+    const after = await runner.status(name);
+    if (after.checkpoint !== after.head || after.rebuild) throw new Error(`${name}: rebuild ended at ${after.checkpoint} of ${after.head} (${status.rebuild?.error ?? ''})`);
+    perProjection[name] = seconds(t);
+  }
+  return { perProjection, total: seconds(start) };
+}
+
+interface Endpoint {
+  name: string;
+  token: string;
+  paths: string[];
+}
+
+export async function runProjectionsBench(): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const loadAtStart = loadAverage();
+  const targetEvents = Number(process.env.BENCH_PROJ_EVENTS ?? 1_000_000);
+  const rounds = Number(process.env.BENCH_PROJ_ROUNDS ?? 1);
+  const queryRounds = Number(process.env.BENCH_QUERY_ROUNDS ?? 3);
+  const queryRequests = Number(process.env.BENCH_QUERY_REQUESTS ?? 100);
+  const budgetMs = Number(process.env.BENCH_QUERY_BUDGET_MS ?? 3000);
+  const notes: string[] = [];
+  const measures: BenchMeasure[] = [];
+  const tables: BenchTable[] = [];
+  const targets: BenchTarget[] = [];
+  const log = (m: string) => console.log(`  ${m}`);
+
+  const source = await domainStore(targetEvents, log);
+  notes.push(`store: ${source.description}${source.built ? `; generated in ${source.buildSeconds.toFixed(1)} s` : ' (cached)'} — ${source.file}`);
+  const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'proj-bench-'));
+  try {
+    const file = join(dir, 'events.db');
+    copyDatabase(source.file, file);
+    const ids = sampleIds(file);
+
+    // --- rebuild vs readAll -------------------------------------------------------------------------
+    const events = new SqliteEventStore({ filename: file, busyTimeoutMs: 30_000 });
+    const projections = new SqliteProjectionStore(events.db);
+    const runner = new ProjectionRunner(events, projections, REGISTERED_PROJECTIONS, new SystemClock(), undefined, {
+      followLive: false,
+      autoRebuild: false,
+      watchdogIntervalMs: 60_000,
+      stallAfterMs: 600_000,
+      logger: quiet,
+    });
+    const head = await events.headPosition();
+    const readRates: number[] = [];
+    const rebuildRates: number[] = [];
+    const perProjection: Record<string, number[]> = {};
+    const readMemory = new MemorySampler();
+    const rebuildMemory = new MemorySampler();
+    const rssBefore = process.memoryUsage().rss;
+    try {
+      await runner.start();
+      await readAllPass(events); // warm-up: page cache and JIT
+      for (let round = 0; round <= rounds; round++) {
+        log(`readAll pass ${round + 1}/${rounds + 1}…`);
+        readMemory.start();
+        const read = await readAllPass(events);
+        readMemory.stop();
+        if (read.count !== head) throw new Error(`readAll read ${read.count} of ${head}`);
+        readRates.push(read.rate);
+        if (round === rounds) break;
+        log(`rebuild pass ${round + 1}/${rounds} (${runner.names.join(', ')})…`);
+        rebuildMemory.start();
+        const rebuild = await rebuildPass(runner);
+        rebuildMemory.stop();
+        rebuildRates.push(head / rebuild.total);
+        for (const [name, s] of Object.entries(rebuild.perProjection)) (perProjection[name] ??= []).push(head / s);
+        log(`  ${Math.round(head / rebuild.total)} events/s for all; ${Object.entries(rebuild.perProjection).map(([n, s]) => `${n} ${Math.round(head / s)}/s`).join(', ')}`);
+      }
+    } finally {
+      await runner.stop();
+    }
+    // Measures compare the subject (port column) with the baseline (raw column) of the same run.
+    measures.push(
+      measure('rebuild, all projections', 'events/s', rebuildRates, readRates, 0, `${REGISTERED_PROJECTIONS.length} projections one after the other, store events / total seconds`),
+    );
+    for (const [name, rates] of Object.entries(perProjection)) {
+      measures.push(measure(`  rebuild ${name}`, 'events/s', rates, readRates, 0, 'store events / seconds of this projection'));
+    }
+    const docs = events.db
+      .prepare('SELECT d.projection, COUNT(*) AS n, ROUND(AVG(LENGTH(d.doc))) AS avgBytes, MAX(LENGTH(d.doc)) AS maxBytes FROM projection_documents d GROUP BY d.projection')
+      .all() as Array<{ projection: string; n: number; avgBytes: number; maxBytes: number }>;
+    tables.push({
+      title: 'memory (process, sampled every 50 ms)',
+      columns: ['phase', 'peak RSS MiB', 'peak heap used MiB', 'peak external+buffers MiB'],
+      rows: [
+        ['before (store open)', MiB(rssBefore), '', ''],
+        ['readAll passes', MiB(readMemory.peakRss), MiB(readMemory.peakHeapUsed), MiB(readMemory.peakExternal)],
+        ['rebuild passes', MiB(rebuildMemory.peakRss), MiB(rebuildMemory.peakHeapUsed), MiB(rebuildMemory.peakExternal)],
+      ],
+    });
+    tables.push({
+      title: 'read-model documents after the rebuild',
+      columns: ['projection', 'documents', 'avg bytes', 'max bytes'],
+      rows: docs.map((d) => [d.projection, d.n, d.avgBytes, d.maxBytes]),
+    });
+    events.db.pragma('wal_checkpoint(TRUNCATE)');
+    await events.close();
+    const allRate = median(rebuildRates);
+    targets.push({ name: 'rebuild, all projections', target: '≥ 50,000 events/s', measured: `${Math.round(allRate).toLocaleString('en-US')} events/s`, met: allRate >= 50_000 });
+    for (const [name, rates] of Object.entries(perProjection)) {
+      const r = median(rates);
+      targets.push({ name: `  rebuild ${name} alone`, target: '≥ 50,000 events/s', measured: `${Math.round(r).toLocaleString('en-US')} events/s`, met: r >= 50_000 });
+    }
+
+    // --- queries through HTTP -----------------------------------------------------------------------
+    log('starting the app on the rebuilt store…');
+    const serverStart = process.hrtime.bigint();
+    const server = await startServerChild({ DATA_DIR: dir, EVENT_STORE: 'sqlite' });
+    notes.push(`app start on the ${head.toLocaleString('en-US')}-event store (read models already built): ${seconds(serverStart).toFixed(1)} s`);
+    try {
+      const office = server.token('office');
+      const auditor = server.token('auditor');
+      const supervisor = server.token('supervisor');
+      const admin = server.token('admin');
+      const yearOf = (termId: string) => termId.slice(-4);
+      const apps = ids.applications;
+      const objected = apps.filter((a) => a.objected);
+      const endpoints: Endpoint[] = [
+        { name: 'GET /api/health (baseline)', token: '', paths: ['/api/health'] },
+        { name: 'quota  /terms/:id/quota', token: office, paths: ids.terms.map((t) => `/api/terms/${t.termId}/quota`) },
+        {
+          name: 'bans   /bans/:applicant?programmeId&termId',
+          token: office,
+          paths: ids.applicants.map((a) => `/api/bans/${a.id}?programmeId=${a.programmeId}&termId=${a.termId}`),
+        },
+        { name: 'audit  /applications/:id/history', token: auditor, paths: apps.map((a) => `/api/applications/${a.id}/history`) },
+        { name: 'asOf   /applications/:id/history?asOf=', token: auditor, paths: apps.map((a) => `/api/applications/${a.id}/history?asOf=${yearOf(a.termId)}-05-20`) },
+        { name: 'verify /applications/:id/history/verify', token: auditor, paths: apps.map((a) => `/api/applications/${a.id}/history/verify`) },
+        { name: 'objections ?termId=', token: supervisor, paths: ids.terms.map((t) => `/api/objections?termId=${t.termId}`) },
+        { name: 'objections ?programmeId=', token: supervisor, paths: ids.terms.map((t) => `/api/objections?programmeId=${t.programmeId}`) },
+        { name: 'GET /api/projections', token: admin, paths: ['/api/projections'] },
+      ];
+      if (objected.length) {
+        endpoints.splice(4, 0, { name: 'audit  (objected applications)', token: auditor, paths: objected.map((a) => `/api/applications/${a.id}/history`) });
+      }
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const samples = new Map<string, number[]>(endpoints.map((e) => [e.name, []]));
+      const bytes = new Map<string, number>();
+      let cursor = 0;
+      const one = async (e: Endpoint) => {
+        const path = e.paths[cursor++ % e.paths.length]!;
+        const res = await timedGet(agent, server.port, path, e.token ? { authorization: `Bearer ${e.token}` } : {});
+        if (res.status !== 200) throw new Error(`${e.name}: ${path} answered ${res.status}`);
+        bytes.set(e.name, res.bytes);
+        return res.ms;
+      };
+      for (const e of endpoints) for (let i = 0; i < 10; i++) await one(e); // warm-up
+      for (let round = 0; round < queryRounds; round++) {
+        const order = [...endpoints.slice(round % endpoints.length), ...endpoints.slice(0, round % endpoints.length)];
+        for (const e of order) {
+          const deadline = performance.now() + budgetMs;
+          for (let i = 0; i < queryRequests && (i < 10 || performance.now() < deadline); i++) samples.get(e.name)!.push(await one(e));
+        }
+      }
+      agent.destroy();
+      const health = summarise(samples.get(endpoints[0]!.name)!);
+      tables.push({
+        title: `query latency through HTTP (ms; sequential keep-alive GETs, ${queryRounds} interleaved rounds; ratios = endpoint / GET /api/health of the same rounds)`,
+        columns: ['endpoint', 'requests', 'p50', 'p90', 'p99', 'max', 'p50 ratio', 'p99 ratio', 'response bytes'],
+        rows: endpoints.map((e) => {
+          const s = summarise(samples.get(e.name)!);
+          return [e.name, s.count, s.p50, s.p90, s.p99, s.max, `${(s.p50 / health.p50).toFixed(1)}×`, `${(s.p99 / health.p99).toFixed(1)}×`, bytes.get(e.name) ?? 0];
+        }),
+      });
+      for (const e of endpoints.slice(1)) {
+        const s = summarise(samples.get(e.name)!);
+        targets.push({ name: `p99 ${e.name}`, target: '< 5 ms', measured: `${s.p99.toFixed(2)} ms (health p99 ${health.p99.toFixed(2)} ms)`, met: s.p99 < 5 });
+      }
+      const mem = await server.memory();
+      notes.push(`server after the queries: RSS ${MiB(mem.rss)} MiB, heap used ${MiB(mem.heapUsed)} MiB`);
+      notes.push(
+        `query ids: ${ids.terms.length} terms, ${apps.length} applications spread over the store (every 997th submission plus the ${objected.length} with objections), their applicants`,
+      );
+    } finally {
+      await server.stop();
+    }
+    notes.push(
+      `rebuild rate = ${head.toLocaleString('en-US')} store events / wall time of the pass; each projection reads the whole store (subscription pages of ${PAGE}), so 'all projections' is ${REGISTERED_PROJECTIONS.length} full reads; readAll baseline = the port's readAll in pages of ${PAGE} with JSON.parse of data and metadata, ${rounds + 1} passes interleaved with ${rounds} rebuild passes`,
+    );
+    return {
+      name: 'projections',
+      startedAt,
+      durationMs: performance.now() - t0,
+      machine: machine(),
+      dataDir: dir,
+      fileSystem: fileSystemOf(dir),
+      loadAverage: { start: loadAtStart, end: loadAverage() },
+      measures,
+      notes,
+      tables,
+      targets,
+    };
+  } finally {
+    if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,73 @@
+/** Starts bench/support/server-child.js and talks to it. */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { signToken, type Role } from '../../src/auth/jwt.js';
+
+export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+
+export interface ServerChild {
+  port: number;
+  pid: number;
+  token(roles: Role | Role[], programmes?: string[]): string;
+  memory(): Promise<NodeJS.MemoryUsage>;
+  stop(): Promise<void>;
+}
+
+export async function startServerChild(env: Record<string, string>, timeoutMs = 600_000): Promise<ServerChild> {
+  const script = fileURLToPath(new URL('./server-child.js', import.meta.url));
+  // BENCH_SERVER_NODE_OPTIONS: extra node flags for the server only (e.g. --cpu-prof --cpu-prof-dir=…).
+  const execArgv = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = fork(script, [], {
+    execArgv,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      AUTH_JWT_SECRET: BENCH_SECRET,
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server child did not start in time')), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server child exited with ${code}`));
+    });
+    child.on('message', (m: { type?: string; port?: number }) => {
+      if (m?.type === 'listening') {
+        clearTimeout(timer);
+        resolve(m.port!);
+      }
+    });
+  });
+  return {
+    port,
+    pid: child.pid!,
+    token(roles, programmes = ['*']) {
+      const list = Array.isArray(roles) ? roles : [roles];
+      return signToken({ sub: `bench-${list.join('-')}`, name: '基准测试', roles: list, programmes }, BENCH_SECRET);
+    },
+    memory() {
+      return new Promise((resolve) => {
+        const on = (m: { type?: string; usage?: NodeJS.MemoryUsage }) => {
+          if (m?.type !== 'memory') return;
+          child.off('message', on);
+          resolve(m.usage!);
+        };
+        child.on('message', on);
+        child.send({ type: 'memory' });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
