@@ -73,6 +73,14 @@ export function configureDurableSqlite(db: Database.Database, busyTimeoutMs = 50
   db.pragma('foreign_keys = ON');
 }
 
+interface PendingAppend {
+  requests: AppendRequest[];
+  resolve(results: AppendResult[]): void;
+  reject(error: unknown): void;
+}
+
+type GroupOutcome = { results: AppendResult[] } | { error: unknown };
+
 /**
  * Embedded event store on SQLite. One transaction per append (BEGIN IMMEDIATE, so concurrent
  * processes queue on the write lock instead of failing on lock upgrade); uniqueness of revisions
@@ -85,6 +93,8 @@ export class SqliteEventStore implements EventStore {
   private readonly signal = new AppendSignal();
   private readonly pollMs: number;
   private closed = false;
+  private pending: PendingAppend[] = [];
+  private readonly groupTransaction: Database.Transaction<(group: PendingAppend[], outcomes: GroupOutcome[]) => void>;
 
   private readonly stmt: {
     streamHead: Database.Statement<[string], { revision: number; hash: string }>;
@@ -126,6 +136,18 @@ export class SqliteEventStore implements EventStore {
       readAll: this.db.prepare(`SELECT ${cols} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
       head: this.db.prepare('SELECT MAX(position) AS head FROM events'),
     };
+    // Nested inside the group's transaction, each append is a savepoint of its own.
+    const appendOne = this.db.transaction((requests: AppendRequest[]) => requests.map((request) => this.appendInTransaction(request)));
+    this.groupTransaction = this.db.transaction((group: PendingAppend[], outcomes: GroupOutcome[]) => {
+      for (const item of group) {
+        try {
+          outcomes.push({ results: appendOne(item.requests) });
+        } catch (error) {
+          if (!(error instanceof WrongExpectedRevisionError || error instanceof IdempotencyMismatchError)) throw error;
+          outcomes.push({ error });
+        }
+      }
+    });
   }
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -140,10 +162,40 @@ export class SqliteEventStore implements EventStore {
       if (seen.has(request.streamId)) throw new Error(`Stream ${request.streamId} appears twice in one append`);
       seen.add(request.streamId);
     }
-    const transaction = this.db.transaction((reqs: AppendRequest[]) => reqs.map((req) => this.appendInTransaction(req)));
-    const results = transaction.immediate(requests);
-    if (results.some((result) => !result.idempotentReplay)) this.signal.notify();
-    return results;
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      this.pending.push({ requests, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /**
+   * Group commit: the appends requested during one turn of the event loop (concurrent commands)
+   * share one transaction, so one fsync makes them all durable. Each runs in its own savepoint (a
+   * nested better-sqlite3 transaction): a refused one (wrong revision, mixed retry) is rolled back
+   * alone and rejected, the others commit. No promise resolves before the shared COMMIT returns.
+   * Any other error (I/O, disk full) aborts the whole group and rejects every append in it.
+   */
+  private flush(): void {
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    if (this.closed) {
+      for (const item of group) item.reject(new Error('Event store is closed'));
+      return;
+    }
+    const outcomes: GroupOutcome[] = [];
+    try {
+      this.groupTransaction.immediate(group, outcomes);
+    } catch (error) {
+      for (const item of group) item.reject(error);
+      return;
+    }
+    if (outcomes.some((o) => 'results' in o && o.results.some((r) => !r.idempotentReplay))) this.signal.notify();
+    group.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if ('results' in outcome) item.resolve(outcome.results);
+      else item.reject(outcome.error);
+    });
   }
 
   private appendInTransaction(request: AppendRequest): AppendResult {
@@ -269,6 +321,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Appends already requested are committed (or refused) before the connection closes.
+    this.flush();
     this.closed = true;
     this.signal.notify();
     this.db.close();

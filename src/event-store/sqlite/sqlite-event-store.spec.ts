@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NewEvent, WrongExpectedRevisionError } from '../event-store.port.js';
+import { verifyChain } from '../hash.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
+
+const event = (type: string): NewEvent => ({
+  id: randomUUID(),
+  type,
+  data: { note: '质量' },
+  metadata: {
+    actor: { sub: 'u', name: '王芳', roles: ['office'] },
+    occurredAt: '2025-03-01',
+    recordedAt: '2025-03-01T02:00:00.000Z',
+    commandId: randomUUID(),
+    correlationId: randomUUID(),
+    causationId: randomUUID(),
+    schemaVersion: 1,
+  },
+});
+
+describe('SQLite group commit (appends requested in one event-loop turn share one transaction)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'es-group-'));
+    store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits every accepted append of a group and refuses only the ones whose revision is stale', async () => {
+    // All requested before any await: one group. Five race for the same new stream.
+    const distinct = Array.from({ length: 20 }, (_, i) => store.append(`app-${i}`, [event('A'), event('B')], { expectedRevision: 'no_stream' }));
+    const racing = Array.from({ length: 5 }, () => store.append('contested', [event('C')], { expectedRevision: 'no_stream' }));
+    const settled = await Promise.allSettled([...distinct, ...racing]);
+    expect(settled.slice(0, 20).every((s) => s.status === 'fulfilled')).toBe(true);
+    const contested = settled.slice(20);
+    expect(contested.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+    for (const refused of contested.filter((s) => s.status === 'rejected')) {
+      expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+    }
+    // Nothing of a refused append is visible; the global order stays 1..head without a gap.
+    const all = await store.readAll({ limit: 1000 });
+    expect(all.map((e) => e.position)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+    expect(await store.readStream('contested')).toHaveLength(1);
+    for (let i = 0; i < 20; i++) expect(verifyChain(await store.readStream(`app-${i}`)).ok).toBe(true);
+  });
+
+  it('chains appends to one stream within a group in request order', async () => {
+    const first = store.append('s', [event('A')], { expectedRevision: 'no_stream' });
+    const second = store.append('s', [event('B')], { expectedRevision: 0 });
+    const retry = store.append('s', [event('C')], { expectedRevision: 0 });
+    const [a, b, c] = await Promise.allSettled([first, second, retry]);
+    expect(a.status).toBe('fulfilled');
+    expect(b.status).toBe('fulfilled');
+    expect((c as PromiseRejectedResult).reason).toMatchObject({ code: 'CONCURRENCY_CONFLICT', actualRevision: 1 });
+    expect(verifyChain(await store.readStream('s'))).toEqual({ ok: true, checked: 2 });
+  });
+
+  it('commits appends still pending when the store is closed, then refuses new ones', async () => {
+    const pending = store.append('late', [event('A')]);
+    await store.close();
+    await expect(pending).resolves.toMatchObject({ nextExpectedRevision: 0 });
+    await expect(store.append('late', [event('B')])).rejects.toThrow('closed');
+    store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    expect(await store.readStream('late')).toHaveLength(1);
+  });
+});
