@@ -4,18 +4,61 @@ import { businessDateOf } from '../workflows/application/context.js';
 import type { ApplicationEvent } from '../workflows/application/events.js';
 import { APP, ev, historyTo } from '../workflows/application/spec-helpers.js';
 import { fixturePolicy } from '../workflows/application/test-fixtures.js';
-import { type ObjectionLogDoc, objectionLogProjection, objectionRows } from './objection-log.js';
+import {
+  type ObjectionFilter,
+  type ObjectionLogDoc,
+  type ObjectionLogDocuments,
+  type ObjectionScope,
+  objectionLogProjection,
+  objectionRows,
+  readObjectionLog,
+} from './objection-log.js';
 
-const stored = (event: ApplicationEvent): GivenEvent => ({
+const stored = (event: ApplicationEvent, applicationId = APP): GivenEvent => ({
   type: event.type,
   data: event.data as unknown as Record<string, unknown>,
-  streamId: `application-${APP}`,
+  streamId: `application-${applicationId}`,
   recordedAt: `${businessDateOf(event) ?? '2025-03-01'}T02:00:00.000Z`,
 });
 
-async function logOf(events: ApplicationEvent[]): Promise<Record<string, ObjectionLogDoc>> {
-  return projectionSpec(objectionLogProjection).given(...events.map(stored)).documents();
+/** The fixture history as another application's, in another term or programme if given. */
+function asApplication(events: ApplicationEvent[], applicationId: string, over: { termId?: string; programmeId?: string } = {}): GivenEvent[] {
+  return events.map((event) => {
+    const data: Record<string, unknown> = { ...(event.data as unknown as Record<string, unknown>), applicationId };
+    if (event.type === 'ApplicationSubmitted') Object.assign(data, over);
+    return stored({ type: event.type, data } as unknown as ApplicationEvent, applicationId);
+  });
 }
+
+/** Every document, through the engine (which projectionSpec checks against projectInMemory). */
+async function docsOf(...events: GivenEvent[]): Promise<Record<string, ObjectionLogDoc>> {
+  return projectionSpec(objectionLogProjection).given(...events).documents();
+}
+
+/** The documents as a query sees them, recording every key it reads. */
+function documentsOf(docs: Record<string, ObjectionLogDoc>): ObjectionLogDocuments & { read: string[] } {
+  const read: string[] = [];
+  return {
+    read,
+    async get(key) {
+      read.push(key);
+      return docs[key] ?? null;
+    },
+    async list({ keyPrefix }) {
+      const found = Object.keys(docs)
+        .filter((key) => key.startsWith(keyPrefix))
+        .sort();
+      read.push(...found);
+      return found.map((key) => ({ key, doc: docs[key]! }));
+    },
+  };
+}
+
+async function rowsOf(docs: Record<string, ObjectionLogDoc>, filter: ObjectionFilter = {}, scope: ObjectionScope = {}) {
+  return objectionRows(await readObjectionLog(documentsOf(docs), scope, filter), filter);
+}
+
+const logOf = (events: ApplicationEvent[]) => docsOf(...events.map((event) => stored(event)));
 
 const upheld: ApplicationEvent = {
   type: 'ObjectionUpheld',
@@ -28,10 +71,10 @@ const recorded: ApplicationEvent = {
 
 describe('objection log projection', () => {
   describe('when an application has no objection', () => {
-    it('holds the application and its publicity rounds, and lists no row', async () => {
+    it('holds the application and its publicity rounds in its context document, and has no objections document', async () => {
       const docs = await logOf(historyTo(fixturePolicy, 'publicized'));
       expect(docs).toEqual({
-        'application:app-1': {
+        'app:app-1': {
           applicationId: APP,
           programmeId: 'fixture-award',
           policyVersion: '2024',
@@ -41,11 +84,36 @@ describe('objection log projection', () => {
             { round: 1, list: 'candidate', startDate: '2025-05-08', endDate: '2025-05-14', endsAt: '2025-05-14T16:00:00.000Z', closedOn: '2025-05-15' },
             { round: 2, list: 'proposed', startDate: '2025-06-01', endDate: '2025-06-07', endsAt: '2025-06-07T16:00:00.000Z' },
           ],
-          objections: [],
           lastRevision: 13,
         },
       });
-      expect(objectionRows(Object.values(docs))).toEqual([]);
+      expect(await rowsOf(docs)).toEqual([]);
+    });
+  });
+
+  describe('when the first objection is received', () => {
+    it('creates the objections document, the objection without its period (joined from the context when read)', async () => {
+      const docs = await logOf(historyTo(fixturePolicy, 'objected'));
+      expect(Object.keys(docs).sort()).toEqual(['app:app-1', 'objections:app-1']);
+      expect(docs['objections:app-1']).toEqual({
+        applicationId: APP,
+        objections: [expect.objectContaining({ objectionId: 'obj-1', round: 2, status: 'received', receivedOn: '2025-06-03' })],
+        lastRevision: 14,
+      });
+      expect(docs['objections:app-1']).not.toHaveProperty('objections.0.publicity');
+      const [row] = await rowsOf(docs);
+      expect(row).toMatchObject({ termId: 'term-1', programmeId: 'fixture-award', publicity: { list: 'proposed', startDate: '2025-06-01', endDate: '2025-06-07', endsAt: '2025-06-07T16:00:00.000Z' } });
+      // Same fields, in the same order, as the log has always shown.
+      expect(Object.keys(row!)).toEqual([
+        'applicationId', 'programmeId', 'policyVersion', 'termId', 'applicant',
+        'objectionId', 'round', 'publicity', 'receivedOn', 'receivedAt', 'withinPublicity', 'status',
+        'objector', 'grounds', 'evidenceProvided', 'deadlines', 'steps', 'outcome',
+      ]);
+    });
+
+    it('shows no publicity period for a round the application never had', async () => {
+      const docs = await logOf([...historyTo(fixturePolicy, 'publicized'), ev.objection('obj-9', 7)]);
+      expect((await rowsOf(docs))[0]).toMatchObject({ objectionId: 'obj-9', round: 7, publicity: null });
     });
   });
 
@@ -53,7 +121,7 @@ describe('objection log projection', () => {
     const events = [...historyTo(fixturePolicy, 'objectionAccepted'), ev.evidenceRequested('applicant'), recorded, upheld];
 
     it('lists the objection with its round, period, deadlines, every step with who took it, and the outcome', async () => {
-      const [row] = objectionRows(Object.values(await logOf(events)));
+      const [row] = await rowsOf(await logOf(events));
       expect(row).toMatchObject({
         applicationId: APP,
         programmeId: 'fixture-award',
@@ -79,17 +147,17 @@ describe('objection log projection', () => {
     });
 
     it('keeps the objector as stored, for the read side to mask (朝阳 第二十五条)', async () => {
-      const [row] = objectionRows(Object.values(await logOf(events)));
+      const [row] = await rowsOf(await logOf(events));
       expect(row!.objector).toEqual({ anonymous: false, name: '张三', contact: '13800000000', consentToDisclose: false });
     });
 
     it('filters by status and received date', async () => {
-      const docs = Object.values(await logOf(events));
-      expect(objectionRows(docs, { status: 'upheld' })).toHaveLength(1);
-      expect(objectionRows(docs, { status: 'received' })).toHaveLength(0);
-      expect(objectionRows(docs, { from: '2025-06-03', to: '2025-06-03' })).toHaveLength(1);
-      expect(objectionRows(docs, { from: '2025-06-04' })).toHaveLength(0);
-      expect(objectionRows(docs, { to: '2025-06-02' })).toHaveLength(0);
+      const docs = await logOf(events);
+      expect(await rowsOf(docs, { status: 'upheld' })).toHaveLength(1);
+      expect(await rowsOf(docs, { status: 'received' })).toHaveLength(0);
+      expect(await rowsOf(docs, { from: '2025-06-03', to: '2025-06-03' })).toHaveLength(1);
+      expect(await rowsOf(docs, { from: '2025-06-04' })).toHaveLength(0);
+      expect(await rowsOf(docs, { to: '2025-06-02' })).toHaveLength(0);
     });
   });
 
@@ -104,9 +172,55 @@ describe('objection log projection', () => {
         data: { applicationId: APP, reason: 'The recommending body did not report its verification in time', article: '第二十二条', objectionId: 'obj-1', disqualifiedOn: '2025-06-11' },
       };
       const events = [...historyTo(fixturePolicy, 'objectionAccepted'), ev.evidenceRequested('recommender'), missed, disqualified];
-      const [row] = objectionRows(Object.values(await logOf(events)));
+      const [row] = await rowsOf(await logOf(events));
       expect(row!.deadlines).toEqual([expect.objectContaining({ from: 'recommender', status: 'missed' })]);
       expect(row!.outcome).toEqual({ result: 'applicant-disqualified', reason: expect.any(String), article: '第二十二条', on: '2025-06-11' });
+    });
+  });
+
+  describe('what a query reads', () => {
+    // term-1: app-1 objected, app-2 and app-5 not; term-2: app-3 objected; other-award: app-4 objected.
+    const objected = historyTo(fixturePolicy, 'objectionAccepted');
+    const quiet = historyTo(fixturePolicy, 'publicized');
+    const events = [
+      ...asApplication(objected, 'app-1'),
+      ...asApplication(quiet, 'app-2'),
+      ...asApplication(objected, 'app-3', { termId: 'term-2' }),
+      ...asApplication(objected, 'app-4', { termId: 'term-9', programmeId: 'other-award' }),
+      ...asApplication(quiet, 'app-5'),
+    ];
+
+    it('keeps a document per application with objections and a context per application', async () => {
+      expect(Object.keys(await docsOf(...events)).sort()).toEqual([
+        'app:app-1', 'app:app-2', 'app:app-3', 'app:app-4', 'app:app-5',
+        'objections:app-1', 'objections:app-3', 'objections:app-4',
+      ]);
+    });
+
+    it('answers a term from the applications with objections and their contexts, never reading one without', async () => {
+      const documents = documentsOf(await docsOf(...events));
+      const apps = await readObjectionLog(documents, { termId: 'term-1' });
+      expect(apps.map((a) => [a.applicationId, a.termId])).toEqual([['app-1', 'term-1']]);
+      expect(objectionRows(apps)).toEqual([expect.objectContaining({ applicationId: 'app-1', objectionId: 'obj-1', status: 'accepted', publicity: expect.objectContaining({ list: 'proposed' }) })]);
+      expect([...documents.read].sort()).toEqual(['app:app-1', 'app:app-3', 'app:app-4', 'objections:app-1', 'objections:app-3', 'objections:app-4']);
+      expect(documents.read).not.toContain('app:app-2');
+      expect(documents.read).not.toContain('app:app-5');
+    });
+
+    it('answers a programme, or the programmes of a token, the same way', async () => {
+      const docs = await docsOf(...events);
+      expect((await readObjectionLog(documentsOf(docs), { programmeIds: ['fixture-award'] })).map((a) => a.applicationId)).toEqual(['app-1', 'app-3']);
+      expect((await readObjectionLog(documentsOf(docs), { programmeIds: ['other-award'], termId: 'term-9' })).map((a) => a.applicationId)).toEqual(['app-4']);
+      expect((await readObjectionLog(documentsOf(docs), { programmeIds: ['other-award'], termId: 'term-1' }))).toEqual([]);
+      const none = documentsOf(docs);
+      expect(await readObjectionLog(none, { programmeIds: [] })).toEqual([]);
+      expect(none.read).toEqual([]);
+    });
+
+    it('reads no context when no objection passes the filter', async () => {
+      const documents = documentsOf(await docsOf(...events));
+      expect(await readObjectionLog(documents, { termId: 'term-1' }, { status: 'upheld' })).toEqual([]);
+      expect(documents.read.sort()).toEqual(['objections:app-1', 'objections:app-3', 'objections:app-4']);
     });
   });
 });

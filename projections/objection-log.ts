@@ -5,6 +5,20 @@
  * evidence deadlines (朝阳 第二十二、二十三条), every step with who took it, and the outcome
  * (朝阳 第二十四条). The objector is kept as stored and masked at read
  * (src/read-models/objector-masking.ts; 朝阳 第二十五条, 忻州 第二十七条).
+ *
+ * Two kinds of document, so that a query reads the applications with objections and never the
+ * many without:
+ * - `app:<applicationId>`, every application: what the log shows about it (programme, policy
+ *   version, term, applicant) and its publicity rounds. ApplicationSubmitted is the only event
+ *   that names the term and programme, so this is where they live.
+ * - `objections:<applicationId>`, created by the application's first ObjectionReceived: its
+ *   objections. A log query lists this prefix (a key range, see the projection stores) and reads
+ *   the context of each; it never reads an application without objections.
+ * The objection events carry neither the term nor the programme and evolve sees one document, so
+ * the objection documents cannot be keyed by term or programme (keys(event) would need them): a
+ * query reads every application with objections, then keeps those in scope (readObjectionLog).
+ * An entry's publicity period is joined from the context at read time, by its round: a round is
+ * started once (the statechart moves round by round), so this is the period it was received in.
  */
 import type { Actor, StoredEvent } from '../src/event-store/event-store.port.js';
 import type { ApplicationEventOf, EvidenceParty, Objector } from '../workflows/application/events.js';
@@ -62,16 +76,53 @@ export interface ObjectionLogEntry {
   outcome: ObjectionOutcome | null;
 }
 
-export interface ObjectionLogDoc {
+/** `app:<applicationId>`: every application. */
+export interface ApplicationContextDoc {
   applicationId: string;
   programmeId: string | null;
   policyVersion: string | null;
   termId: string | null;
   applicant: { kind: string; id: string; name: string } | null;
-  publicityRounds: Array<{ round: number; list: 'candidate' | 'proposed'; startDate: string; endDate: string; endsAt: string; closedOn?: string }>;
-  objections: ObjectionLogEntry[];
+  publicityRounds: PublicityRound[];
   lastRevision: number;
 }
+
+export interface PublicityRound {
+  round: number;
+  list: 'candidate' | 'proposed';
+  startDate: string;
+  endDate: string;
+  endsAt: string;
+  closedOn?: string;
+}
+
+/** An objection as stored: its publicity period is joined from the context by `round`. */
+export type StoredObjection = Omit<ObjectionLogEntry, 'publicity'>;
+
+/** `objections:<applicationId>`: only applications with at least one objection. */
+export interface ApplicationObjectionsDoc {
+  applicationId: string;
+  objections: StoredObjection[];
+  lastRevision: number;
+}
+
+export type ObjectionLogDoc = ApplicationContextDoc | ApplicationObjectionsDoc;
+
+/** An application of the log with its objections, as the query joins them. */
+export interface ObjectionLogApplication {
+  applicationId: string;
+  programmeId: string | null;
+  policyVersion: string | null;
+  termId: string | null;
+  applicant: { kind: string; id: string; name: string } | null;
+  publicityRounds: PublicityRound[];
+  objections: ObjectionLogEntry[];
+}
+
+export const CONTEXT_KEY_PREFIX = 'app:';
+export const OBJECTIONS_KEY_PREFIX = 'objections:';
+export const contextKey = (applicationId: string): string => `${CONTEXT_KEY_PREFIX}${applicationId}`;
+export const objectionsKey = (applicationId: string): string => `${OBJECTIONS_KEY_PREFIX}${applicationId}`;
 
 const HANDLES = [
   'ApplicationSubmitted',
@@ -89,32 +140,46 @@ const HANDLES = [
 ] as const;
 type Handled = (typeof HANDLES)[number];
 type HandledEvent = { [T in Handled]: ApplicationEventOf<T> }[Handled];
+type ContextEvent = Extract<HandledEvent, { type: 'ApplicationSubmitted' | 'PublicityStarted' | 'PublicityClosed' }>;
+type ObjectionEvent = Exclude<HandledEvent, ContextEvent>;
+
+const CONTEXT_EVENTS: ReadonlySet<string> = new Set(['ApplicationSubmitted', 'PublicityStarted', 'PublicityClosed'] satisfies Array<ContextEvent['type']>);
 
 export const objectionLogProjection = defineProjection<ObjectionLogDoc>({
   name: OBJECTION_LOG_PROJECTION,
-  version: 1,
+  // 2: one context document per application and one objections document per application with
+  // objections, instead of one document per application holding both.
+  version: 2,
   handles: HANDLES,
   keys(event) {
     const id = applicationIdOfStream(event.streamId);
-    return id === null ? [] : [`application:${id}`];
+    if (id === null) return [];
+    return [CONTEXT_EVENTS.has(event.type) ? contextKey(id) : objectionsKey(id)];
   },
-  evolve(document, stored) {
-    const doc = document ?? emptyDoc(stored);
-    if (stored.revision <= doc.lastRevision) return doc;
-    const next = apply(doc, { type: stored.type, data: stored.data } as HandledEvent, stored);
-    return { ...next, lastRevision: stored.revision };
+  evolve(document, stored, key) {
+    const applicationId = applicationIdOfStream(stored.streamId)!;
+    if (key.startsWith(CONTEXT_KEY_PREFIX)) {
+      const doc = (document as ApplicationContextDoc | null) ?? emptyContext(applicationId);
+      if (stored.revision <= doc.lastRevision) return doc;
+      return { ...applyToContext(doc, { type: stored.type, data: stored.data } as ContextEvent), lastRevision: stored.revision };
+    }
+    const doc = document as ApplicationObjectionsDoc | null;
+    // Created by the first objection: an application without one has no objections document.
+    if (doc === null && stored.type !== 'ObjectionReceived') return null;
+    const current = doc ?? { applicationId, objections: [], lastRevision: -1 };
+    if (stored.revision <= current.lastRevision) return current;
+    return { ...applyToObjections(current, { type: stored.type, data: stored.data } as ObjectionEvent, stored), lastRevision: stored.revision };
   },
 });
 
-function emptyDoc(event: StoredEvent): ObjectionLogDoc {
+function emptyContext(applicationId: string): ApplicationContextDoc {
   return {
-    applicationId: applicationIdOfStream(event.streamId)!,
+    applicationId,
     programmeId: null,
     policyVersion: null,
     termId: null,
     applicant: null,
     publicityRounds: [],
-    objections: [],
     lastRevision: -1,
   };
 }
@@ -131,11 +196,7 @@ function step(stored: StoredEvent, on: string, detail?: Record<string, unknown>)
   };
 }
 
-function apply(doc: ObjectionLogDoc, event: HandledEvent, stored: StoredEvent): ObjectionLogDoc {
-  const update = (objectionId: string, change: (o: ObjectionLogEntry) => ObjectionLogEntry): ObjectionLogDoc => ({
-    ...doc,
-    objections: doc.objections.map((o) => (o.objectionId === objectionId ? change(o) : o)),
-  });
+function applyToContext(doc: ApplicationContextDoc, event: ContextEvent): ApplicationContextDoc {
   switch (event.type) {
     case 'ApplicationSubmitted': {
       const { programmeId, policyVersion, termId, applicant } = event.data;
@@ -150,13 +211,20 @@ function apply(doc: ObjectionLogDoc, event: HandledEvent, stored: StoredEvent): 
         ...doc,
         publicityRounds: doc.publicityRounds.map((r) => (r.round === event.data.round ? { ...r, closedOn: event.data.closedOn } : r)),
       };
+  }
+}
+
+function applyToObjections(doc: ApplicationObjectionsDoc, event: ObjectionEvent, stored: StoredEvent): ApplicationObjectionsDoc {
+  const update = (objectionId: string, change: (o: StoredObjection) => StoredObjection): ApplicationObjectionsDoc => ({
+    ...doc,
+    objections: doc.objections.map((o) => (o.objectionId === objectionId ? change(o) : o)),
+  });
+  switch (event.type) {
     case 'ObjectionReceived': {
       const d = event.data;
-      const round = doc.publicityRounds.find((r) => r.round === d.round);
-      const entry: ObjectionLogEntry = {
+      const entry: StoredObjection = {
         objectionId: d.objectionId,
         round: d.round,
-        publicity: round ? { list: round.list, startDate: round.startDate, endDate: round.endDate, endsAt: round.endsAt } : null,
         receivedOn: d.receivedOn,
         receivedAt: d.receivedAt,
         withinPublicity: d.withinPublicity,
@@ -243,9 +311,14 @@ export interface ObjectionFilter {
   to?: string;
 }
 
-/** The log rows of some documents: one per objection, oldest first. */
-export function objectionRows(docs: readonly ObjectionLogDoc[], filter: ObjectionFilter = {}) {
-  return docs
+const matches = (filter: ObjectionFilter) => (objection: Pick<ObjectionLogEntry, 'status' | 'receivedOn'>): boolean =>
+  (filter.status === undefined || objection.status === filter.status) &&
+  (filter.from === undefined || objection.receivedOn >= filter.from) &&
+  (filter.to === undefined || objection.receivedOn <= filter.to);
+
+/** The log rows of some applications: one per objection, oldest first. */
+export function objectionRows(applications: readonly ObjectionLogApplication[], filter: ObjectionFilter = {}) {
+  return applications
     .flatMap((doc) =>
       doc.objections.map((objection) => ({
         applicationId: doc.applicationId,
@@ -256,10 +329,67 @@ export function objectionRows(docs: readonly ObjectionLogDoc[], filter: Objectio
         ...objection,
       })),
     )
-    .filter((row) => filter.status === undefined || row.status === filter.status)
-    .filter((row) => filter.from === undefined || row.receivedOn >= filter.from)
-    .filter((row) => filter.to === undefined || row.receivedOn <= filter.to)
+    .filter(matches(filter))
     .sort((a, b) => a.steps[0]!.position - b.steps[0]!.position);
+}
+
+/** An application's objections with its context: the publicity period of each objection's round. */
+export function joinObjections(objections: ApplicationObjectionsDoc, context: ApplicationContextDoc | null): ObjectionLogApplication {
+  const rounds = context?.publicityRounds ?? [];
+  return {
+    applicationId: objections.applicationId,
+    programmeId: context?.programmeId ?? null,
+    policyVersion: context?.policyVersion ?? null,
+    termId: context?.termId ?? null,
+    applicant: context?.applicant ?? null,
+    publicityRounds: rounds,
+    objections: objections.objections.map(({ objectionId, round: number, ...rest }) => {
+      const round = rounds.find((r) => r.round === number);
+      return {
+        objectionId,
+        round: number,
+        publicity: round ? { list: round.list, startDate: round.startDate, endDate: round.endDate, endsAt: round.endsAt } : null,
+        ...rest,
+      };
+    }),
+  };
+}
+
+/** The documents an objection-log query reads (ProjectionView<ObjectionLogDoc> is one). */
+export interface ObjectionLogDocuments {
+  get(key: string): Promise<ObjectionLogDoc | null>;
+  list(query: { keyPrefix: string }): Promise<Array<{ key: string; doc: ObjectionLogDoc }>>;
+}
+
+export interface ObjectionScope {
+  /** Only these programmes (undefined: every programme). */
+  programmeIds?: readonly string[];
+  termId?: string;
+}
+
+/**
+ * The applications with objections in scope, joined with their context. Reads the objections
+ * documents (a key range) and the context of each that has an objection passing the filter;
+ * never an application without objections.
+ */
+export async function readObjectionLog(
+  documents: ObjectionLogDocuments,
+  scope: ObjectionScope = {},
+  filter: ObjectionFilter = {},
+): Promise<ObjectionLogApplication[]> {
+  if (scope.programmeIds?.length === 0) return [];
+  const wanted = matches(filter);
+  const candidates = (await documents.list({ keyPrefix: OBJECTIONS_KEY_PREFIX }))
+    .map(({ doc }) => doc as ApplicationObjectionsDoc)
+    .filter((doc) => doc.objections.some(wanted));
+  const joined = await Promise.all(
+    candidates.map(async (doc) => joinObjections(doc, (await documents.get(contextKey(doc.applicationId))) as ApplicationContextDoc | null)),
+  );
+  return joined.filter(
+    (app) =>
+      (scope.programmeIds === undefined || (app.programmeId !== null && scope.programmeIds.includes(app.programmeId))) &&
+      (scope.termId === undefined || app.termId === scope.termId),
+  );
 }
 
 export type ObjectionRow = ReturnType<typeof objectionRows>[number];

@@ -64,6 +64,32 @@ export function compareText(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/**
+ * The least string above every string that starts with `prefix`, in code point order (= UTF-8
+ * byte order = SQLite's BINARY = PostgreSQL's "C"): the prefix with its last code point
+ * incremented. So `key >= prefix AND key < bound` is exactly "key starts with prefix", and it is
+ * a range of the (projection, generation, key) primary key, where substr()/LIKE with a bound
+ * parameter is a filter over the whole generation. Incrementing skips the surrogate block
+ * (U+D7FF is followed by U+E000) and carries past U+10FFFF; null when there is no such string
+ * (the prefix is all U+10FFFF): the lower bound alone is then exact.
+ *
+ * Lone surrogates cannot be stored (both drivers encode them as U+FFFD), so they are read as
+ * U+FFFD here too: the bounds then describe the keys the prefix matches as stored.
+ */
+export function prefixUpperBound(prefix: string): string | null {
+  const points = Array.from(wellFormed(prefix));
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) return points.join('') + String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
+  }
+  return null;
+}
+
+/** The prefix as the drivers store it: lone surrogates as U+FFFD. */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 /** UTF-16 puts surrogates (U+10000 and up) below U+E000–U+FFFF; move them above. */
 const codePointRank = (unit: number): number => (unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit);
 

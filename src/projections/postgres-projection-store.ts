@@ -4,7 +4,7 @@ import { toStoreError } from '../event-store/postgres/errors.js';
 import { type Migration, runMigrations } from '../event-store/postgres/migrations.js';
 import { quoteSchema } from '../event-store/postgres/schema-name.js';
 import { withTransaction } from '../event-store/postgres/transaction.js';
-import { compileWhere, evaluate, pageOf } from './postgres-projection-store-query.js';
+import { compileWhere, evaluate, pageOf, prefixUpperBound, wellFormed } from './postgres-projection-store-query.js';
 import {
   type ActiveCheckpoint,
   CheckpointConflictError,
@@ -331,8 +331,12 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   private activeFilter(projection: string, keyPrefix: string | undefined): { sql: string; params: unknown[] } {
     if (!keyPrefix) return { sql: 'd.projection = $1', params: [projection] };
-    // '!' rather than '\' as the escape: no dependence on standard_conforming_strings.
-    return { sql: "d.projection = $1 AND d.key LIKE $2 ESCAPE '!'", params: [projection, `${keyPrefix.replace(/[!%_]/g, (c) => `!${c}`)}%`] };
+    // A range of the primary key (key is COLLATE "C": UTF-8 byte order, as SQLite), exact and
+    // case-sensitive. LIKE $2 used the index only when the plan was made for the bound value; a
+    // generic plan (plan_cache_mode, a prepared statement reused) read the whole generation.
+    const upper = prefixUpperBound(keyPrefix);
+    if (upper === null) return { sql: 'd.projection = $1 AND d.key >= $2', params: [projection, wellFormed(keyPrefix)] };
+    return { sql: 'd.projection = $1 AND d.key >= $2 AND d.key < $3', params: [projection, wellFormed(keyPrefix), upper] };
   }
 
   private async query<Row extends object>(sql: string, params: unknown[], doing: string): Promise<Row[]> {

@@ -151,6 +151,23 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
       expect(await store.list('p', { keyPrefix: '应用:' })).toEqual([{ key: '应用:1', doc: 4 }]);
     });
 
+    // The prefix is a key range [prefix, prefix with its last code point + 1): these are the
+    // places where "+ 1" is not one UTF-16 unit more (U+D7FF → U+E000, U+FFFF → U+10000, a
+    // surrogate pair, U+10FFFF carrying into the code point before it).
+    it('matches a key prefix exactly at the edges of the code point range', async () => {
+      const keys = ['k\uD7FF', 'k\uD7FFz', 'k\uE000', 'k\uFFFE', 'k\uFFFF', 'k\uFFFF\uFFFF', 'k\u{10000}', '𠮷', '𠮷:1', '𠮸', 'k\u{10FFFE}', 'k\u{10FFFF}', 'k\u{10FFFF}\u{10FFFF}', 'l', '\u{10FFFF}', '\u{10FFFF}a'];
+      await commit(0, 1, Object.fromEntries(keys.map((key, i) => [key, i])));
+      const list = async (keyPrefix: string) => (await store.list('p', { keyPrefix })).map((d) => d.key);
+      expect(await list('k\uD7FF')).toEqual(['k\uD7FF', 'k\uD7FFz']);
+      expect(await list('k\uFFFF')).toEqual(['k\uFFFF', 'k\uFFFF\uFFFF']);
+      expect(await list('𠮷')).toEqual(['𠮷', '𠮷:1']);
+      expect(await list('k\u{10FFFF}')).toEqual(['k\u{10FFFF}', 'k\u{10FFFF}\u{10FFFF}']);
+      expect(await list('\u{10FFFF}')).toEqual(['\u{10FFFF}', '\u{10FFFF}a']);
+      expect(await list('k')).toEqual(keys.slice(0, 7).concat(keys.slice(10, 13)));
+      expect(await store.count('p', { keyPrefix: 'k\u{10FFFF}', where: { nope: null } })).toBe(2);
+      expect(await list('k\u{10FFFF}\u{10FFFF}\u{10FFFF}')).toEqual([]);
+    });
+
     it('orders as SQLite does: nulls first, numbers, then text; keys and text by code point', async () => {
       await commit(0, 1, {
         a: { s: 2 },

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { configureDurableSqlite } from '../event-store/sqlite/sqlite-event-store.js';
+import { prefixUpperBound, wellFormed } from './postgres-projection-store-query.js';
 import {
   type ActiveCheckpoint,
   CheckpointConflictError,
@@ -270,9 +271,11 @@ function filter(projection: string, query: DocumentQuery): { sql: string; params
   const clauses = ['d.projection = ?'];
   const params: unknown[] = [projection];
   if (query.keyPrefix) {
-    // Exact, case-sensitive prefix (LIKE would ignore ASCII case).
-    clauses.push('substr(d.key, 1, length(?)) = ?');
-    params.push(query.keyPrefix, query.keyPrefix);
+    // Exact, case-sensitive prefix as a range of the primary key (BINARY: UTF-8 byte order), so a
+    // prefix list reads only its own keys; LIKE would ignore ASCII case, substr() scans them all.
+    const upper = prefixUpperBound(query.keyPrefix);
+    clauses.push(upper === null ? 'd.key >= ?' : 'd.key >= ? AND d.key < ?');
+    params.push(wellFormed(query.keyPrefix), ...(upper === null ? [] : [upper]));
   }
   for (const [field, value] of Object.entries(query.where ?? {})) {
     const path = jsonPath(field);

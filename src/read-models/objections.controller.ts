@@ -2,9 +2,12 @@ import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   OBJECTION_LOG_PROJECTION,
+  type ObjectionLogApplication,
   type ObjectionLogDoc,
   type ObjectionRow,
+  type ObjectionScope,
   objectionRows,
+  readObjectionLog,
 } from '../../projections/objection-log.js';
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
 import type { AwardService } from '../awards/award.service.js';
@@ -15,7 +18,6 @@ import { IdPipe } from '../common/id.pipe.js';
 import { AWARD_SERVICE, POLICY_REGISTRY } from '../domain.tokens.js';
 import { type FieldError, ValidationFailedError } from '../http/http-errors.js';
 import { type Fresh, ProjectionReader } from '../projections/projection-reader.js';
-import type { DocumentQuery } from '../projections/projection-store.port.js';
 import { type ShownObjector, maskObjector } from './objector-masking.js';
 
 const STATUSES = ['received', 'accepted', 'refused', 'upheld', 'dismissed'] as const;
@@ -79,12 +81,13 @@ export class ObjectionsLogController {
       this.idPipe.transform(termId, { type: 'query', data: 'termId' });
       assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
     }
-    const where: DocumentQuery['where'] = {};
-    if (programmeId !== undefined) where.programmeId = programmeId;
-    else if (!req.user.programmes.includes('*')) where.programmeId = req.user.programmes;
-    if (termId !== undefined) where.termId = termId;
-    const answer = await this.reader.read<ObjectionLogDoc, ObjectionLogDoc[]>(OBJECTION_LOG_PROJECTION, { minPosition }, async (view) =>
-      Array.isArray(where.programmeId) && where.programmeId.length === 0 ? [] : (await view.list({ where })).map((d) => d.doc),
+    const scope: ObjectionScope = {};
+    if (programmeId !== undefined) scope.programmeIds = [programmeId];
+    else if (!req.user.programmes.includes('*')) scope.programmeIds = req.user.programmes;
+    if (termId !== undefined) scope.termId = termId;
+    // Reads the applications with objections only (a key range), never the many without.
+    const answer = await this.reader.read<ObjectionLogDoc, ObjectionLogApplication[]>(OBJECTION_LOG_PROJECTION, { minPosition }, (view) =>
+      readObjectionLog(view, scope, { status, from, to }),
     );
     const rows = objectionRows(answer.data, { status, from, to })
       // Belt and braces: never a row of a programme the token does not list.
