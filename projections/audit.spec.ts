@@ -5,7 +5,7 @@ import type { ApplicationEvent } from '../workflows/application/events.js';
 import { replayApplication } from '../workflows/application/replay.js';
 import { ev, historyTo } from '../workflows/application/spec-helpers.js';
 import { fixturePolicy } from '../workflows/application/test-fixtures.js';
-import { type AuditHistoryDoc, createAuditProjection, entryAsOf, parseAsOf } from './audit.js';
+import { type AuditHistoryDoc, createAuditProjection, entryAsOf, historyAsOf, historyEntries, parseAsOf } from './audit.js';
 
 const projection = createAuditProjection(() => fixturePolicy);
 
@@ -55,7 +55,7 @@ describe('audit history projection', () => {
 
     it('records after each event the state and context the statechart computes (replayApplication step by step)', async () => {
       const doc = await historyOf(events);
-      doc.entries.forEach((entry, i) => {
+      historyEntries(doc, () => fixturePolicy).forEach((entry, i) => {
         const expected = replayApplication(fixturePolicy, events.slice(0, i + 1));
         expect(entry.stateAfter).toBe(expected.state);
         expect(entry.contextAfter).toEqual(JSON.parse(JSON.stringify(expected.context)));
@@ -65,7 +65,8 @@ describe('audit history projection', () => {
 
     it('never copies the objector identity into the context (朝阳 第二十五条)', async () => {
       const doc = await historyOf(events);
-      expect(JSON.stringify(doc.entries.map((e) => e.contextAfter))).not.toContain('张三');
+      expect(JSON.stringify(historyEntries(doc, () => fixturePolicy).map((e) => e.contextAfter))).not.toContain('张三');
+      expect(JSON.stringify(doc.replay)).not.toContain('张三');
     });
   });
 
@@ -75,6 +76,8 @@ describe('audit history projection', () => {
       expect(doc.entries.map((e) => e.stateAfter)).toEqual(['submitted', null, null]);
       expect(doc.entries[1]!.replayError).toMatch(/ApplicationAwarded/);
       expect(doc.entries[2]!.replayError).toMatch(/earlier event/);
+      expect(doc.replay).toBeNull();
+      expect(historyEntries(doc, () => fixturePolicy).map((e) => e.contextAfter?.submittedOn ?? null)).toEqual(['2025-03-01', null, null]);
     });
   });
 
@@ -86,6 +89,15 @@ describe('audit history projection', () => {
       expect(entryAsOf(doc, parseAsOf('2025-03-12')!)?.stateAfter).toBe('recommended');
       expect(entryAsOf(doc, parseAsOf('2025-03-15')!)?.stateAfter).toBe('opinionSurveyed');
       expect(entryAsOf(doc, parseAsOf('2025-02-28')!)).toBeNull();
+    });
+
+    it('answers the context as it stood then, folded again from the stored entries', async () => {
+      const doc = await historyOf(events);
+      const asOf = historyAsOf(doc, parseAsOf('2025-03-12')!, () => fixturePolicy);
+      expect(asOf).toMatchObject({ revision: 1, stateAfter: 'recommended' });
+      expect(asOf!.contextAfter).toEqual(replayApplication(fixturePolicy, events.slice(0, 2)).context);
+      expect(asOf!.contextAfter!.qualification).toBeNull();
+      expect(historyAsOf(doc, parseAsOf('2025-02-28')!, () => fixturePolicy)).toBeNull();
     });
 
     it('answers the state at an instant (recordedAt) and at a global position', async () => {

@@ -1,8 +1,15 @@
 /**
  * Audit history read model: one document per application, one entry per stored event, each with
  * who took it (actor), when (occurredAt business date, recordedAt instant), its command and
- * correlation ids, revision, global position, hash, and the state and context after it as the
- * statechart computes it (replayApplication over the entries up to and including it).
+ * correlation ids, revision, global position, hash, and the state after it as the statechart
+ * computes it (replayApplication over the entries up to and including it).
+ *
+ * Linear: the document keeps the statechart's state after its last entry (`replay`: state value and
+ * context, plain JSON), and each new event is one `transition` from it (resolveState, then
+ * evolveApplication), never a replay of the whole stream. The context after each entry is not
+ * stored (it would make every commit rewrite one context per entry): the read side folds the
+ * entries again (historyEntries / historyAsOf, tens of events per request) and gets the exact
+ * contexts replayApplication gives, in the same shape the API always answered.
  *
  * The entries keep the event data as stored, objector included: the document is as confidential
  * as the event table it sits beside, and every read masks it for the viewer
@@ -14,13 +21,20 @@
 import type { Actor, StoredEvent } from '../src/event-store/event-store.port.js';
 import type { ApplicationContext } from '../workflows/application/context.js';
 import { APPLICATION_EVENT_TYPES, APPLICATION_STREAM_PREFIX } from '../workflows/application/events.js';
-import { replayApplication } from '../workflows/application/replay.js';
+import { createApplicationMachine } from '../workflows/application/machine.js';
+import {
+  evolveApplication,
+  initialApplication,
+  type ReplayedApplication,
+  stateName,
+} from '../workflows/application/replay.js';
 import type { ProgrammePolicy } from '../workflows/policy/policy.types.js';
 import { type PolicyResolver, defaultPolicyResolver } from './audit-policies.js';
 import { defineProjection, type Projection } from './projection.js';
 
 export const AUDIT_PROJECTION = 'audit-history';
 
+/** One entry as the API shows it: the stored entry plus the context after it (derived on read). */
 export interface AuditEntry {
   eventId: string;
   type: string;
@@ -42,6 +56,16 @@ export interface AuditEntry {
   replayError?: string;
 }
 
+/** One entry as the document stores it (no context: see historyEntries). */
+export type AuditDocEntry = Omit<AuditEntry, 'contextAfter'>;
+
+/** The statechart's snapshot after the last entry, as plain JSON: where the next evolve starts. */
+export interface AuditReplayState {
+  /** XState state value (e.g. 'submitted' or { publicity2: 'objected' }). */
+  value: unknown;
+  context: ApplicationContext;
+}
+
 export interface AuditHistoryDoc {
   applicationId: string;
   streamId: string;
@@ -50,8 +74,14 @@ export interface AuditHistoryDoc {
   termId: string | null;
   lastRevision: number;
   lastPosition: number;
-  entries: AuditEntry[];
+  entries: AuditDocEntry[];
+  /**
+   * State after the last entry; null before the first one and once an entry could not be replayed
+   * (every later entry then carries the "earlier event" replayError, as a full replay would).
+   */
+  replay: AuditReplayState | null;
 }
+// (Version-1 documents have no `replay` and a contextAfter in each entry; evolve and historyEntries read both.)
 
 export function applicationIdOfStream(streamId: string): string | null {
   return streamId.startsWith(APPLICATION_STREAM_PREFIX) ? streamId.slice(APPLICATION_STREAM_PREFIX.length) : null;
@@ -64,7 +94,8 @@ export function auditKey(applicationId: string): string {
 export function createAuditProjection(resolvePolicy: PolicyResolver = defaultPolicyResolver): Projection<AuditHistoryDoc> {
   return defineProjection<AuditHistoryDoc>({
     name: AUDIT_PROJECTION,
-    version: 1,
+    // 2: entries without contextAfter, plus `replay` (the state after the last entry).
+    version: 2,
     handles: APPLICATION_EVENT_TYPES,
     keys(event) {
       const id = applicationIdOfStream(event.streamId);
@@ -74,9 +105,8 @@ export function createAuditProjection(resolvePolicy: PolicyResolver = defaultPol
       const doc = document ?? emptyDoc(event);
       // Revision guard: a repeated delivery changes nothing.
       if (event.revision <= doc.lastRevision) return doc;
-      const entries = doc.entries;
-      const after = stateAfter(doc, entries, event, resolvePolicy);
-      const entry: AuditEntry = {
+      const { after, replay } = step(doc, event, resolvePolicy);
+      const entry: AuditDocEntry = {
         eventId: event.id,
         type: event.type,
         revision: event.revision,
@@ -91,7 +121,7 @@ export function createAuditProjection(resolvePolicy: PolicyResolver = defaultPol
         data: event.data,
         ...after,
       };
-      return { ...doc, lastRevision: event.revision, lastPosition: event.position, entries: [...entries, entry] };
+      return { ...doc, lastRevision: event.revision, lastPosition: event.position, entries: [...doc.entries, entry], replay };
     },
   });
 }
@@ -109,29 +139,48 @@ function emptyDoc(event: StoredEvent): AuditHistoryDoc {
     lastRevision: -1,
     lastPosition: 0,
     entries: [],
+    replay: null,
   };
 }
 
-function stateAfter(
+const EARLIER_ERROR = 'an earlier event of the stream could not be replayed';
+
+/**
+ * The state after `event`, from the state after the previous entry: one transition, the fold every
+ * command uses (evolveApplication), so no second implementation of the state to drift from it.
+ */
+function step(
   doc: AuditHistoryDoc,
-  entries: readonly AuditEntry[],
   event: StoredEvent,
   resolvePolicy: PolicyResolver,
-): Pick<AuditEntry, 'stateAfter' | 'contextAfter' | 'replayError'> {
-  if (entries.some((e) => e.replayError !== undefined)) {
-    return { stateAfter: null, contextAfter: null, replayError: 'an earlier event of the stream could not be replayed' };
+): { after: Pick<AuditEntry, 'stateAfter' | 'replayError'>; replay: AuditReplayState | null } {
+  // A version-1 document (no `replay`: the live generation while version 2 rebuilds) is folded from its entries.
+  const legacy = doc.replay === undefined;
+  if (legacy ? doc.entries.some((e) => e.replayError !== undefined) : doc.entries.length > 0 && doc.replay === null) {
+    return { after: { stateAfter: null, replayError: EARLIER_ERROR }, replay: null };
   }
-  let policy: ProgrammePolicy;
   try {
     if (doc.programmeId === null || doc.policyVersion === null) throw new Error('the stream does not begin with ApplicationSubmitted');
-    policy = resolvePolicy(doc.programmeId, doc.policyVersion);
-    // The machine replays from the start: streams are tens of events, and the fold stays the one
-    // every command uses (no second implementation of the state to drift from it).
-    const replayed = replayApplication(policy, [...entries, { type: event.type, data: event.data, revision: event.revision }]);
-    return { stateAfter: replayed.state, contextAfter: replayed.context };
+    const policy = resolvePolicy(doc.programmeId, doc.policyVersion);
+    const current = legacy
+      ? doc.entries.reduce((state, entry) => evolveApplication(policy, state, entry), initialApplication(policy))
+      : doc.replay === null
+        ? initialApplication(policy)
+        : resume(policy, doc.replay, doc.lastRevision);
+    const next = evolveApplication(policy, current, { type: event.type, data: event.data, revision: event.revision });
+    return { after: { stateAfter: next.state }, replay: { value: next.snapshot.value, context: next.context } };
   } catch (error) {
-    return { stateAfter: null, contextAfter: null, replayError: error instanceof Error ? error.message : String(error) };
+    return { after: { stateAfter: null, replayError: error instanceof Error ? error.message : String(error) }, replay: null };
   }
+}
+
+/** The snapshot a stored state value and context stand for (XState v5 resolveState: no actor, pure). */
+function resume(policy: ProgrammePolicy, replay: AuditReplayState, revision: number): ReplayedApplication {
+  const snapshot = createApplicationMachine(policy).resolveState({
+    value: replay.value as Parameters<ReturnType<typeof createApplicationMachine>['resolveState']>[0]['value'],
+    context: replay.context,
+  });
+  return { snapshot, state: stateName(snapshot), context: snapshot.context, revision };
 }
 
 // --- queries over one document (pure, used by the controller and the specs) ---------------------
@@ -153,7 +202,7 @@ export function parseAsOf(raw: string): AsOf | null {
   return null;
 }
 
-function includes(asOf: AsOf, entry: AuditEntry): boolean {
+function includes(asOf: AsOf, entry: AuditDocEntry): boolean {
   switch (asOf.kind) {
     case 'position':
       return entry.position <= asOf.value;
@@ -164,12 +213,60 @@ function includes(asOf: AsOf, entry: AuditEntry): boolean {
   }
 }
 
-/** The last entry at or before `asOf`, or null when the application did not exist yet. */
-export function entryAsOf(doc: AuditHistoryDoc, asOf: AsOf): AuditEntry | null {
-  let found: AuditEntry | null = null;
-  for (const entry of doc.entries) {
+/** Index of the last entry at or before `asOf`, -1 when the application did not exist yet. */
+function indexAsOf(doc: AuditHistoryDoc, asOf: AsOf): number {
+  let found = -1;
+  for (const [i, entry] of doc.entries.entries()) {
     if (!includes(asOf, entry)) break;
-    found = entry;
+    found = i;
   }
   return found;
+}
+
+/** The last stored entry at or before `asOf`, or null when the application did not exist yet. */
+export function entryAsOf(doc: AuditHistoryDoc, asOf: AsOf): AuditDocEntry | null {
+  return doc.entries[indexAsOf(doc, asOf)] ?? null;
+}
+
+/**
+ * The first `count` entries (all by default) with the context after each: the stream folded again
+ * from the start, once, in one pass (the same replayApplication prefixes the projection computed
+ * the states with). Entries whose state could not be computed have contextAfter null. Throws when
+ * the fold does not reach the stored state (the projection's version was not bumped when the
+ * statechart changed: rebuild it).
+ */
+export function historyEntries(doc: AuditHistoryDoc, resolvePolicy: PolicyResolver, count = doc.entries.length): AuditEntry[] {
+  const views: AuditEntry[] = [];
+  let policy: ProgrammePolicy | undefined;
+  let current: ReplayedApplication | undefined;
+  let replaying = true;
+  for (const entry of doc.entries.slice(0, count)) {
+    let contextAfter: ApplicationContext | null = null;
+    if (entry.stateAfter === null) replaying = false;
+    else if (replaying) {
+      policy ??= resolvePolicy(doc.programmeId!, doc.policyVersion!);
+      current = evolveApplication(policy, current ?? initialApplication(policy), entry);
+      if (current.state !== entry.stateAfter) {
+        throw new Error(
+          `Audit history of ${doc.applicationId} is out of step with the statechart at revision ${entry.revision} (` +
+            `'${entry.stateAfter}' stored, '${current.state}' replayed): rebuild ${AUDIT_PROJECTION}`,
+        );
+      }
+      contextAfter = current.context;
+    }
+    views.push(withContext(entry, contextAfter));
+  }
+  return views;
+}
+
+/** The last entry at or before `asOf` with the context as it stood then, or null. */
+export function historyAsOf(doc: AuditHistoryDoc, asOf: AsOf, resolvePolicy: PolicyResolver): AuditEntry | null {
+  const index = indexAsOf(doc, asOf);
+  return index < 0 ? null : historyEntries(doc, resolvePolicy, index + 1)[index]!;
+}
+
+/** Same keys in the same order as the entries version 1 stored (…, stateAfter, contextAfter, replayError?). */
+function withContext(entry: AuditDocEntry, contextAfter: ApplicationContext | null): AuditEntry {
+  const { replayError, ...rest } = entry;
+  return replayError === undefined ? { ...rest, contextAfter } : { ...rest, contextAfter, replayError };
 }

@@ -6,7 +6,8 @@ import {
   type AuditEntry,
   type AuditHistoryDoc,
   auditKey,
-  entryAsOf,
+  historyAsOf,
+  historyEntries,
   parseAsOf,
 } from '../../projections/audit.js';
 import { NotFoundError } from '../../workflows/errors.js';
@@ -131,17 +132,19 @@ export class AuditController {
     }
     const rule = this.ruleOf(doc);
     const mask = (entry: AuditEntry): HistoryEntryView => maskEvent(entry, req.user, rule);
+    // The document stores the state after each event; the context after it is folded again here.
+    const resolvePolicy = (programmeId: string, version: string) => this.policies.get(programmeId, version);
     if (asOf === undefined) {
       const data: HistoryView = {
         applicationId: doc.applicationId,
         programmeId: doc.programmeId,
         policyVersion: doc.policyVersion,
         termId: doc.termId,
-        entries: doc.entries.map(mask),
+        entries: historyEntries(doc, resolvePolicy).map(mask),
       };
       return { ...answer, data };
     }
-    const entry = entryAsOf(doc, asOf);
+    const entry = historyAsOf(doc, asOf, resolvePolicy);
     const data: AsOfView = {
       applicationId: doc.applicationId,
       asOf,

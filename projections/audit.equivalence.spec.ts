@@ -1,0 +1,506 @@
+/**
+ * The linear audit projection (one transition per event from the state the document keeps, no
+ * context per entry) against the algorithm it replaced, kept here as a reference: every entry's
+ * state replayed from the first event (replayApplication over the entries so far), the context
+ * after each entry stored. Over generated streams of the two fixture policies and every real
+ * policy: the statechart's shortest paths (objections included), its simple paths to the end of
+ * the procedure, seeded random walks with several objections per round, refused events in the
+ * middle, unknown policies, streams that do not begin with their submission, repeated deliveries.
+ *
+ * Compared: the stored entries and fields; the entries the API shows (historyEntries, contexts
+ * folded again on read) byte for byte as JSON against the reference's stored entries; every asOf;
+ * and the state the document keeps. Each stream is projected twice: in one batch (documents stay
+ * in memory between events) and with a JSON round trip after every event (each event its own
+ * commit, the document loaded and parsed again), plus once through the real engine.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { getShortestPaths, getSimplePaths, type StatePath } from '@xstate/graph';
+import { initialTransition, transition, type EventFromLogic } from 'xstate';
+import type { StoredEvent } from '../src/event-store/event-store.port.js';
+import { projectionSpec } from '../src/projections/testing/projection-spec.js';
+import { addDays, yearOf } from '../workflows/calendar/local-date.js';
+import type { ApplicationContext } from '../workflows/application/context.js';
+import { APPLICATION_EVENT_TYPES, APPLICATION_STREAM_PREFIX, type ApplicationEvent, type EvidenceParty } from '../workflows/application/events.js';
+import { createApplicationMachine, type ApplicationMachine } from '../workflows/application/machine.js';
+import { replayApplication, stateName, type ApplicationSnapshot } from '../workflows/application/replay.js';
+import { reviews } from '../workflows/application/spec-helpers.js';
+import { fixturePolicy, singleRoundPolicy } from '../workflows/application/test-fixtures.js';
+import type { ProgrammePolicy } from '../workflows/policy/policy.types.js';
+import { PolicyRegistry } from '../workflows/policy/registry.js';
+import {
+  type AsOf,
+  type AuditEntry,
+  type AuditHistoryDoc,
+  applicationIdOfStream,
+  auditKey,
+  createAuditProjection,
+  entryAsOf,
+  historyAsOf,
+  historyEntries,
+} from './audit.js';
+import type { PolicyResolver } from './audit-policies.js';
+import { defineProjection, type Projection, projectInMemory } from './projection.js';
+
+// --- the reference: version 1's evolve, verbatim in substance ----------------------------------
+
+interface ReferenceDoc extends Omit<AuditHistoryDoc, 'entries' | 'replay'> {
+  entries: AuditEntry[];
+}
+
+function referenceProjection(resolvePolicy: PolicyResolver): Projection<ReferenceDoc> {
+  return defineProjection<ReferenceDoc>({
+    name: 'audit-history-reference',
+    version: 1,
+    handles: APPLICATION_EVENT_TYPES,
+    keys(event) {
+      const id = applicationIdOfStream(event.streamId);
+      return id === null ? [] : [auditKey(id)];
+    },
+    evolve(document, event) {
+      const doc = document ?? referenceEmptyDoc(event);
+      if (event.revision <= doc.lastRevision) return doc;
+      const entries = doc.entries;
+      const after = referenceStateAfter(doc, entries, event, resolvePolicy);
+      const entry: AuditEntry = {
+        eventId: event.id,
+        type: event.type,
+        revision: event.revision,
+        position: event.position,
+        hash: event.hash,
+        actor: event.metadata.actor,
+        occurredAt: event.metadata.occurredAt,
+        recordedAt: event.metadata.recordedAt,
+        commandId: event.metadata.commandId,
+        correlationId: event.metadata.correlationId,
+        causationId: event.metadata.causationId,
+        data: event.data,
+        ...after,
+      };
+      return { ...doc, lastRevision: event.revision, lastPosition: event.position, entries: [...entries, entry] };
+    },
+  });
+}
+
+function referenceEmptyDoc(event: StoredEvent): ReferenceDoc {
+  const data = event.type === 'ApplicationSubmitted' ? (event.data as { programmeId?: string; policyVersion?: string; termId?: string }) : {};
+  return {
+    applicationId: applicationIdOfStream(event.streamId)!,
+    streamId: event.streamId,
+    programmeId: data.programmeId ?? null,
+    policyVersion: data.policyVersion ?? null,
+    termId: data.termId ?? null,
+    lastRevision: -1,
+    lastPosition: 0,
+    entries: [],
+  };
+}
+
+function referenceStateAfter(
+  doc: ReferenceDoc,
+  entries: readonly AuditEntry[],
+  event: StoredEvent,
+  resolvePolicy: PolicyResolver,
+): Pick<AuditEntry, 'stateAfter' | 'contextAfter' | 'replayError'> {
+  if (entries.some((e) => e.replayError !== undefined)) {
+    return { stateAfter: null, contextAfter: null, replayError: 'an earlier event of the stream could not be replayed' };
+  }
+  try {
+    if (doc.programmeId === null || doc.policyVersion === null) throw new Error('the stream does not begin with ApplicationSubmitted');
+    const policy = resolvePolicy(doc.programmeId, doc.policyVersion);
+    const replayed = replayApplication(policy, [...entries, { type: event.type, data: event.data, revision: event.revision }]);
+    return { stateAfter: replayed.state, contextAfter: replayed.context };
+  } catch (error) {
+    return { stateAfter: null, contextAfter: null, replayError: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+// --- policies -------------------------------------------------------------------------------------
+
+const registry = PolicyRegistry.fromDirectories([PolicyRegistry.builtInDirectory()]);
+const realPolicies = registry.programmes().flatMap((id) => [...registry.versions(id)]);
+const allPolicies = [fixturePolicy, singleRoundPolicy, ...realPolicies];
+const resolvePolicy: PolicyResolver = (programmeId, version) => {
+  const policy = allPolicies.find((p) => p.programmeId === programmeId && p.version === version);
+  if (!policy) throw new Error(`Unknown policy ${programmeId}/${version}`);
+  return policy;
+};
+const projection = createAuditProjection(resolvePolicy);
+const reference = referenceProjection(resolvePolicy);
+
+// --- streams --------------------------------------------------------------------------------------
+
+const START = '2025-05-01';
+
+/** Candidate events in a state (accepted or not), dated from the context so a path's dates ascend. */
+function sampleEvents(policy: ProgrammePolicy, snapshot: ApplicationSnapshot, appId: string, rich = false): ApplicationEvent[] {
+  const objectionsPerRound = rich ? 3 : 1;
+  const ctx = snapshot.context;
+  const on = ctx.lastOccurredOn ?? START;
+  const tier = policy.tiers[0]!.id;
+  const A = appId;
+  const events: ApplicationEvent[] = [];
+  for (const kind of ['county', 'direct'] as const) {
+    if (kind === 'direct' && !policy.channels.kinds.includes('direct')) continue;
+    events.push({
+      type: 'ApplicationSubmitted',
+      data: {
+        applicationId: A, termId: 't', programmeId: policy.programmeId, policyVersion: policy.version,
+        applicant: { kind: policy.applicantKinds.kinds[0]!, id: 'id-1', name: '某公司' },
+        channel: kind === 'direct' ? { kind, recommender: null } : { kind, recommender: '推荐单位' },
+        declaration: { exclusions: {} }, submittedOn: on,
+      },
+    });
+  }
+  events.push(
+    { type: 'ApplicationRecommended', data: { applicationId: A, recommender: '推荐单位', opinion: '同意', recommendedOn: on } },
+    { type: 'QualificationAccepted', data: { applicationId: A, acceptedOn: on } },
+    { type: 'QualificationRejected', data: { applicationId: A, reason: '不符合', rejectedOn: on } },
+    { type: 'OpinionSurveyCompleted', data: { applicationId: A, findings: '无', adverse: false, completedOn: on } },
+    { type: 'DepartmentOpinionsCollected', data: { applicationId: A, opinions: [{ department: '公安', opinion: '无', adverse: false }], collectedOn: on } },
+    { type: 'MaterialsReviewScored', data: { applicationId: A, scoredOn: on, reviews: reviews(), counted: 2, score: 790 } },
+    { type: 'ApplicationShortlisted', data: { applicationId: A, shortlistedOn: on } },
+    { type: 'ApplicationEliminated', data: { applicationId: A, stage: 'x', reason: '淘汰', eliminatedOn: on } },
+    { type: 'OnSiteReviewScored', data: { applicationId: A, scoredOn: on, reviews: reviews(), counted: 2, score: 790 } },
+    { type: 'OralDefenceHeld', data: { applicationId: A, heldOn: on, outcome: 'passed' } },
+    { type: 'CandidateListed', data: { applicationId: A, listedOn: on } },
+    { type: 'ApplicationProposed', data: { applicationId: A, tier, proposedOn: on } },
+    { type: 'ApplicationNotAwarded', data: { applicationId: A, reason: '未审定', decidedOn: on } },
+    { type: 'ApplicationWithdrawn', data: { applicationId: A, reason: '撤回', withdrawnOn: on } },
+  );
+  for (const round of policy.publicity) {
+    const startDate = addDays(on, 1);
+    const endDate = addDays(startDate, round.unit === 'calendar' ? round.days - 1 : round.days + 2);
+    events.push({ type: 'PublicityStarted', data: { applicationId: A, round: round.round, list: round.list, startDate, endDate, endsAt: `${endDate}T16:00:00.000Z` } });
+  }
+  const current = ctx.publicity.rounds.find((r) => r.round === ctx.publicity.current);
+  if (current) {
+    const mine = Object.values(ctx.objections).filter((o) => o.round === current.round);
+    // One objection per round and one annual report for the graph traversals (their state space
+    // stays small); the random walks take several (open at once: the "last open" guards).
+    if (mine.length < objectionsPerRound) {
+      events.push({
+        type: 'ObjectionReceived',
+        data: {
+          applicationId: A, objectionId: `o${current.round}-${mine.length + 1}`, round: current.round, receivedOn: current.startDate,
+          receivedAt: `${current.startDate}T02:00:00.000Z`, objector: { anonymous: mine.length === 2, name: '张三', consentToDisclose: false },
+          grounds: '不实', evidenceProvided: true, withinPublicity: true,
+        },
+      });
+    }
+    for (const objection of mine) {
+      const base = { applicationId: A, objectionId: objection.objectionId };
+      events.push(
+        { type: 'ObjectionAccepted', data: { ...base, acceptedOn: on } },
+        { type: 'ObjectionRefused', data: { ...base, reason: '证据不足', refusedOn: on } },
+        { type: 'ObjectionUpheld', data: { ...base, decidedBy: 'committee', reason: '属实', decidedOn: on } },
+        { type: 'ObjectionDismissed', data: { ...base, decidedBy: 'committee', reason: '不实', decidedOn: on } },
+      );
+      if (objection.evidenceRequests.length === 0) {
+        for (const from of ['recommender', 'applicant', 'objector'] as EvidenceParty[]) {
+          events.push({ type: 'ObjectionEvidenceRequested', data: { ...base, from, deadline: addDays(on, 1), deadlineId: `${objection.objectionId}/${from}/1`, requestedOn: on } });
+        }
+      }
+      const pending = objection.evidenceRequests.find((r) => r.status === 'pending');
+      if (pending) {
+        events.push(
+          { type: 'ObjectionEvidenceRecorded', data: { ...base, from: pending.from, summary: '已提交', recordedOn: on } },
+          { type: 'ObjectionEvidenceDeadlineMissed', data: { ...base, from: pending.from, deadlineId: pending.deadlineId, missedOn: addDays(pending.deadline, 1) } },
+        );
+      }
+      if (objection.evidenceRequests.some((r) => r.status === 'missed' && r.from === 'recommender')) {
+        events.push({ type: 'ApplicationDisqualified', data: { ...base, article: 'x', reason: '未核实', disqualifiedOn: on } });
+      }
+    }
+    events.push({ type: 'PublicityClosed', data: { applicationId: A, round: current.round, closedOn: addDays(current.endDate, 1) } });
+  }
+  events.push({ type: 'ApplicationAwarded', data: { applicationId: A, tier, decisionDate: on, documentNo: '文号' } });
+  if (ctx.award && ctx.applicant) {
+    const ground = policy.revocation.grounds.find((g) => g.appliesTo.includes(ctx.applicant!.kind));
+    if (ground) {
+      events.push({ type: 'ApplicationRevoked', data: { applicationId: A, ground: ground.code, article: ground.article, recovers: ground.recovers, publicNotice: ground.publicNotice, revokedOn: on } });
+    }
+    if (ctx.annualReports.length === 0 || rich) {
+      events.push({ type: 'AnnualReportFiled', data: { applicationId: A, year: yearOf(ctx.award.decisionDate) + ctx.annualReports.length, filedOn: on } });
+    }
+  }
+  // Scheduler facts after an award: only on the random walks (the graph traversals stay small).
+  if (ctx.award && rich) {
+    events.push({ type: 'AnnualReportOverdue', data: { applicationId: A, report: ctx.annualReports.length + 1, dueDate: on, overdueOn: on } });
+    const windowYears = policy.revocation.grounds.find((g) => g.windowYears !== undefined)?.windowYears ?? 3;
+    events.push({ type: 'RevocationWindowClosed', data: { applicationId: A, windowYears, grounds: [], lastDay: on, closedOn: on } });
+  }
+  return events;
+}
+
+type MachinePath = StatePath<ApplicationSnapshot, EventFromLogic<ApplicationMachine>>;
+
+const eventsOf = (path: MachinePath): ApplicationEvent[] =>
+  path.steps.map((s) => s.event).filter((e): e is ApplicationEvent => !e.type.startsWith('xstate.'));
+
+/** Seeded PRNG (mulberry32): the same walks on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Ways out of the procedure are rare and objections frequent, so that walks reach the publicity rounds. */
+const CLOSING = new Set(['ApplicationWithdrawn', 'ApplicationEliminated', 'ApplicationNotAwarded', 'QualificationRejected', 'ApplicationRevoked']);
+const weightOf = (e: ApplicationEvent) => (CLOSING.has(e.type) ? 0.03 : e.type.startsWith('Objection') ? 3 : 1);
+
+function pick(events: ApplicationEvent[], rnd: () => number): ApplicationEvent {
+  let r = rnd() * events.reduce((sum, e) => sum + weightOf(e), 0);
+  for (const e of events) {
+    r -= weightOf(e);
+    if (r < 0) return e;
+  }
+  return events.at(-1)!;
+}
+
+/**
+ * A random walk through the statechart; now and then an event the statechart refuses in the
+ * middle (the stream goes on after it, as a corrupt history would).
+ */
+function randomWalk(policy: ProgrammePolicy, rnd: () => number, appId: string): ApplicationEvent[] {
+  const machine = createApplicationMachine(policy);
+  let [snapshot] = initialTransition(machine);
+  const events: ApplicationEvent[] = [];
+  let refusedOnce = false;
+  for (let i = 0; i < 80; i++) {
+    const candidates = sampleEvents(policy, snapshot, appId, true);
+    const accepted = candidates.filter((e) => snapshot.can(e));
+    if (!refusedOnce && rnd() < 0.04) {
+      const refused = candidates.filter((e) => !snapshot.can(e));
+      if (refused.length > 0) {
+        events.push(refused[Math.floor(rnd() * refused.length)]!);
+        refusedOnce = true;
+        continue;
+      }
+    }
+    if (accepted.length === 0) break;
+    const event = pick(accepted, rnd);
+    events.push(event);
+    [snapshot] = transition(machine, snapshot, event);
+  }
+  return events;
+}
+
+/** Stored events of several streams, interleaved in global order (positions, hashes, metadata). */
+function store(streams: ReadonlyArray<{ streamId: string; events: ApplicationEvent[]; repeat?: number[] }>, rnd: () => number): StoredEvent[] {
+  const queues = streams.map((s) => ({ ...s, next: 0 }));
+  const out: StoredEvent[] = [];
+  let position = 0;
+  const stored = (streamId: string, event: ApplicationEvent, revision: number): StoredEvent => {
+    position += 1;
+    const date = (event.data as { [k: string]: unknown }) && Object.values(event.data).find((v): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v));
+    return {
+      id: `e-${position}`,
+      streamId,
+      revision,
+      position,
+      hash: position.toString(16).padStart(64, '0'),
+      type: event.type,
+      data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
+      metadata: {
+        actor: { sub: 'u', name: '测试', roles: ['office'] },
+        occurredAt: date ?? START,
+        recordedAt: `${date ?? START}T02:00:00.000Z`,
+        commandId: `c-${position}`,
+        correlationId: `r-${position}`,
+        causationId: `c-${position}`,
+        schemaVersion: 1,
+      },
+    };
+  };
+  const open = queues.filter((q) => q.events.length > 0);
+  while (open.length > 0) {
+    const index = Math.floor(rnd() * open.length);
+    const q = open[index]!;
+    const revision = q.next;
+    const event = stored(q.streamId, q.events[q.next]!, revision);
+    out.push(event);
+    // A repeated delivery of the same event (the revision guard must ignore it).
+    if (q.repeat?.includes(revision)) out.push({ ...event });
+    q.next += 1;
+    if (q.next === q.events.length) open.splice(index, 1);
+  }
+  return out;
+}
+
+/** Every event its own commit: the document is written as JSON and parsed again between events. */
+function projectEventByEvent(events: readonly StoredEvent[]): Map<string, AuditHistoryDoc> {
+  const handles = new Set(projection.handles);
+  const docs = new Map<string, string>();
+  for (const event of events) {
+    if (!handles.has(event.type)) continue;
+    for (const key of projection.keys(event)) {
+      const current = docs.get(key);
+      const next = projection.evolve(current === undefined ? null : (JSON.parse(current) as AuditHistoryDoc), event, key);
+      docs.set(key, JSON.stringify(next));
+    }
+  }
+  return new Map([...docs].map(([k, v]) => [k, JSON.parse(v) as AuditHistoryDoc]));
+}
+
+const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** toStrictEqual, with node's deep equality first (jest's is slow over thousands of contexts). */
+function strictEqual(actual: unknown, expected: unknown): void {
+  if (!isDeepStrictEqual(actual, expected)) expect(actual).toStrictEqual(expected);
+}
+
+function sameText(actual: string, expected: string): void {
+  if (actual !== expected) expect(actual).toBe(expected);
+}
+
+// --- the comparison -------------------------------------------------------------------------------
+
+interface Compared {
+  documents: number;
+  entries: number;
+  replayErrors: number;
+  objectionEvents: number;
+  asOf: number;
+}
+
+function assertEquivalent(events: readonly StoredEvent[]): Compared {
+  const compared: Compared = { documents: 0, entries: 0, replayErrors: 0, objectionEvents: 0, asOf: 0 };
+  const expected = projectInMemory(reference, events);
+  const oneBatch = projectInMemory(projection, events);
+  const eventByEvent = projectEventByEvent(events);
+  expect([...oneBatch.keys()].sort()).toEqual([...expected.keys()].sort());
+  expect([...eventByEvent.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [key, ref] of expected) {
+    const refStored = json(ref); // what version 1 stored and the API answered from
+    for (const doc of [oneBatch.get(key)!, eventByEvent.get(key)!]) {
+      const { entries, replay, ...fields } = doc;
+      const { entries: refEntries, ...refFields } = ref;
+      // Same document fields, and the same entries but for the context.
+      strictEqual(fields, refFields);
+      strictEqual(json(entries), refStored.entries.map(({ contextAfter: _omitted, ...rest }) => rest));
+      // The entries the API shows: byte for byte as version 1's stored ones (key order included).
+      const shown = historyEntries(doc, resolvePolicy);
+      sameText(JSON.stringify(shown), JSON.stringify(refStored.entries));
+      strictEqual(shown, refEntries);
+      // The state kept for the next event: the last entry's, or null once the stream broke.
+      const last = refEntries.at(-1)!;
+      if (last.stateAfter === null) expect(replay).toBeNull();
+      else {
+        expect(stateName({ value: replay!.value })).toBe(last.stateAfter);
+        strictEqual(json(replay!.context), json(last.contextAfter as ApplicationContext));
+      }
+      // asOf at every position (and before the first): the entry as it stood; with the context
+      // (folded again up to it) before the first, in the middle and at the end.
+      const positions = [0, ...refEntries.map((e) => e.position)];
+      const folded = new Set([0, positions[Math.ceil(positions.length / 2)], positions.at(-1)]);
+      for (const value of positions) {
+        const asOf: AsOf = { kind: 'position', value };
+        const refEntry = refStored.entries.filter((e) => e.position <= value).at(-1) ?? null;
+        sameText(String(entryAsOf(doc, asOf)?.eventId ?? null), String(refEntry?.eventId ?? null));
+        if (folded.has(value)) sameText(JSON.stringify(historyAsOf(doc, asOf, resolvePolicy)), JSON.stringify(refEntry));
+        compared.asOf += 1;
+      }
+    }
+    compared.documents += 1;
+    compared.entries += ref.entries.length;
+    compared.replayErrors += ref.entries.filter((e) => e.replayError !== undefined).length;
+    compared.objectionEvents += ref.entries.filter((e) => e.type.startsWith('Objection')).length;
+  }
+  return compared;
+}
+
+const streamOf = (policy: ProgrammePolicy, i: number) => `${APPLICATION_STREAM_PREFIX}${policy.programmeId}-${i}`;
+
+describe.each(allPolicies.map((p) => [`${p.programmeId}/${p.version}`, p] as [string, ProgrammePolicy]))(
+  'audit projection, linear evolve against full replay: %s',
+  (_name, policy) => {
+    const machine = createApplicationMachine(policy);
+    const events = (s: ApplicationSnapshot) => sampleEvents(policy, s, 'app');
+
+    it('gives the same documents along every shortest path (objections included)', () => {
+      const all = getShortestPaths(machine, { events });
+      // The fixture's graph has thousands of states (two rounds, every optional stage): every k-th path.
+      const paths = all.filter((_, i) => i % Math.ceil(all.length / 800) === 0);
+      const streams = paths.map((p, i) => ({ streamId: streamOf(policy, i), events: eventsOf(p) })).filter((s) => s.events.length > 0);
+      expect(streams.length).toBeGreaterThan(20);
+      expect(streams.some((s) => s.events.some((e) => e.type === 'ObjectionUpheld'))).toBe(true);
+      const compared = assertEquivalent(store(streams, random(1)));
+      expect(compared.documents).toBe(streams.length);
+      expect(compared.objectionEvents).toBeGreaterThan(10);
+    });
+
+    it('gives the same documents along every simple path to the end of the procedure', () => {
+      const paths = getSimplePaths(machine, {
+        events: (s: ApplicationSnapshot) => events(s).filter((e) => !e.type.startsWith('Objection') && e.type !== 'ApplicationDisqualified'),
+        toState: (s: ApplicationSnapshot) => s.status === 'done' || stateName(s) === 'awarded',
+      });
+      const streams = paths.map((p, i) => ({ streamId: streamOf(policy, i), events: eventsOf(p) }));
+      expect(streams.length).toBeGreaterThan(0);
+      let documents = 0;
+      for (let i = 0; i < streams.length; i += 200) documents += assertEquivalent(store(streams.slice(i, i + 200), random(2 + i))).documents;
+      expect(documents).toBe(streams.length);
+    });
+
+    it('gives the same documents along random walks with several objections per round and refused events, repeated deliveries', () => {
+      const rnd = random(policy.programmeId.length * 7919 + 17);
+      const streams = Array.from({ length: 150 }, (_, i) => {
+        const walk = randomWalk(policy, rnd, `app-${i}`);
+        return { streamId: streamOf(policy, i), events: walk, repeat: [Math.floor(rnd() * walk.length)] };
+      });
+      const compared = assertEquivalent(store(streams, rnd));
+      expect(compared.documents).toBe(streams.length);
+      expect(compared.replayErrors).toBeGreaterThan(0);
+      expect(compared.objectionEvents).toBeGreaterThan(100);
+      expect(compared.entries).toBeGreaterThan(1000);
+    });
+
+    it('gives the same documents for an unknown policy version and a stream that does not begin with its submission', () => {
+      const walk = randomWalk(policy, random(99), 'app-x');
+      const unknownVersion = walk.map((e) =>
+        e.type === 'ApplicationSubmitted' ? ({ ...e, data: { ...e.data, policyVersion: 'no-such-version' } } as ApplicationEvent) : e,
+      );
+      // A submission naming another programme: that policy's statechart refuses the events made for this one sooner or later.
+      const other = allPolicies.find((p) => p !== policy)!;
+      const wrongPolicy = walk.map((e) =>
+        e.type === 'ApplicationSubmitted' ? ({ ...e, data: { ...e.data, programmeId: other.programmeId, policyVersion: other.version } } as ApplicationEvent) : e,
+      );
+      const compared = assertEquivalent(
+        store(
+          [
+            { streamId: streamOf(policy, 1), events: unknownVersion },
+            { streamId: streamOf(policy, 2), events: walk.slice(1) },
+            { streamId: streamOf(policy, 3), events: wrongPolicy },
+            { streamId: streamOf(policy, 4), events: walk },
+          ],
+          random(5),
+        ),
+      );
+      expect(compared.documents).toBe(4);
+      expect(compared.replayErrors).toBeGreaterThanOrEqual(2 * walk.length - 1);
+    });
+  },
+);
+
+describe('audit projection through the real engine', () => {
+  it('stores what the in-memory fold gives, which matches the full replay', async () => {
+    const policy = realPolicies[0]!;
+    const rnd = random(42);
+    const streams = Array.from({ length: 12 }, (_, i) => ({ streamId: streamOf(policy, i), events: randomWalk(policy, rnd, `app-${i}`) }));
+    const events = store(streams, rnd);
+    const docs = await projectionSpec(projection)
+      .given(...events.map((e) => ({ type: e.type, data: e.data, streamId: e.streamId, recordedAt: e.metadata.recordedAt })))
+      .documents();
+    const expected = projectInMemory(reference, events);
+    expect(Object.keys(docs).sort()).toEqual([...expected.keys()].sort());
+    for (const [key, ref] of expected) {
+      const shown = historyEntries(docs[key]!, resolvePolicy);
+      expect(shown.map((e) => [e.type, e.stateAfter, e.replayError])).toEqual(ref.entries.map((e) => [e.type, e.stateAfter, e.replayError]));
+      expect(shown.map((e) => e.contextAfter)).toEqual(json(ref.entries.map((e) => e.contextAfter)));
+    }
+  });
+});
