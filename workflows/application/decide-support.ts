@@ -1,5 +1,4 @@
 /** What every decider shares: dates in order, required fields, and the statechart's consent. */
-import { transition } from 'xstate';
 import type { ProgrammePolicy } from '../policy/policy.types.js';
 import { IllegalTransitionError, InvalidInputError, InvalidOccurredAtError, type RuleRef } from '../errors.js';
 import { isLocalDate, shanghaiDate } from '../calendar/local-date.js';
@@ -7,6 +6,7 @@ import { acceptedCommands } from './accepted.js';
 import type { ApplicationCommand } from './commands.js';
 import type { ApplicationEvent } from './events.js';
 import { createApplicationMachine } from './machine.js';
+import { nextSnapshot } from './pure-transition.js';
 import { stateName, type ReplayedApplication } from './replay.js';
 
 export function ruleRef(policy: ProgrammePolicy, article: string): RuleRef {
@@ -61,7 +61,7 @@ export function acceptedBy(
     if (!snapshot.can(event)) {
       throw new IllegalTransitionError(command.type, stateName(state.snapshot), acceptedCommands(policy, state.snapshot));
     }
-    [snapshot] = transition(machine, snapshot, event);
+    snapshot = nextSnapshot(machine, snapshot, event);
   }
   return events;
 }

@@ -16,96 +16,7 @@ import type { ApplicationEvent, EvidenceParty } from './events.js';
 import { createApplicationMachine, type ApplicationMachine } from './machine.js';
 import { evolveApplication, replayApplication, stateName, type ApplicationSnapshot, type ReplayedApplication } from './replay.js';
 import { fixturePolicy, singleRoundPolicy } from './test-fixtures.js';
-import { reviews } from './spec-helpers.js';
-
-const A = 'app-graph';
-const START = '2025-05-01';
-
-/** Sample events for a state, dated from the context so that a path's dates ascend. */
-function sampleEvents(policy: ProgrammePolicy, snapshot: ApplicationSnapshot): ApplicationEvent[] {
-  const ctx = snapshot.context;
-  const on = ctx.lastOccurredOn ?? START;
-  const tier = policy.tiers[0]!.id;
-  const events: ApplicationEvent[] = [];
-  const submitted = (kind: 'county' | 'direct'): ApplicationEvent => ({
-    type: 'ApplicationSubmitted',
-    data: {
-      applicationId: A, termId: 't', programmeId: policy.programmeId, policyVersion: policy.version,
-      applicant: { kind: policy.applicantKinds.kinds[0]!, id: 'id-1', name: '某公司' },
-      channel: kind === 'direct' ? { kind, recommender: null } : { kind, recommender: '推荐单位' },
-      declaration: { exclusions: {} }, submittedOn: on,
-    },
-  });
-  events.push(submitted('county'));
-  if (policy.channels.kinds.includes('direct')) events.push(submitted('direct'));
-  events.push(
-    { type: 'ApplicationRecommended', data: { applicationId: A, recommender: '推荐单位', opinion: '同意', recommendedOn: on } },
-    { type: 'QualificationAccepted', data: { applicationId: A, acceptedOn: on } },
-    { type: 'QualificationRejected', data: { applicationId: A, reason: '不符合', rejectedOn: on } },
-    { type: 'OpinionSurveyCompleted', data: { applicationId: A, findings: '无', adverse: false, completedOn: on } },
-    { type: 'DepartmentOpinionsCollected', data: { applicationId: A, opinions: [{ department: '公安', opinion: '无', adverse: false }], collectedOn: on } },
-    { type: 'MaterialsReviewScored', data: { applicationId: A, scoredOn: on, reviews: reviews(), counted: 2, score: 790 } },
-    { type: 'ApplicationShortlisted', data: { applicationId: A, shortlistedOn: on } },
-    { type: 'ApplicationEliminated', data: { applicationId: A, stage: 'x', reason: '淘汰', eliminatedOn: on } },
-    { type: 'OnSiteReviewScored', data: { applicationId: A, scoredOn: on, reviews: reviews(), counted: 2, score: 790 } },
-    { type: 'OralDefenceHeld', data: { applicationId: A, heldOn: on, outcome: 'passed' } },
-    { type: 'CandidateListed', data: { applicationId: A, listedOn: on } },
-    { type: 'ApplicationProposed', data: { applicationId: A, tier, proposedOn: on } },
-    { type: 'ApplicationNotAwarded', data: { applicationId: A, reason: '未审定', decidedOn: on } },
-    { type: 'ApplicationWithdrawn', data: { applicationId: A, reason: '撤回', withdrawnOn: on } },
-  );
-  for (const round of policy.publicity) {
-    const startDate = addDays(on, 1);
-    const endDate = addDays(startDate, round.unit === 'calendar' ? round.days - 1 : round.days + 2);
-    events.push({ type: 'PublicityStarted', data: { applicationId: A, round: round.round, list: round.list, startDate, endDate, endsAt: `${endDate}T16:00:00.000Z` } });
-  }
-  const current = ctx.publicity.rounds.find((r) => r.round === ctx.publicity.current);
-  if (current) {
-    const oid = `o${current.round}`;
-    const objection = ctx.objections[oid];
-    if (!objection) {
-      events.push({
-        type: 'ObjectionReceived',
-        data: {
-          applicationId: A, objectionId: oid, round: current.round, receivedOn: current.startDate, receivedAt: `${current.startDate}T02:00:00.000Z`,
-          objector: { anonymous: false, name: '张三', consentToDisclose: false }, grounds: '不实', evidenceProvided: true, withinPublicity: true,
-        },
-      });
-    } else {
-      const base = { applicationId: A, objectionId: oid };
-      events.push(
-        { type: 'ObjectionAccepted', data: { ...base, acceptedOn: on } },
-        { type: 'ObjectionRefused', data: { ...base, reason: '证据不足', refusedOn: on } },
-        { type: 'ObjectionUpheld', data: { ...base, decidedBy: 'committee', reason: '属实', decidedOn: on } },
-        { type: 'ObjectionDismissed', data: { ...base, decidedBy: 'committee', reason: '不实', decidedOn: on } },
-      );
-      const pending = objection.evidenceRequests.find((r) => r.status === 'pending');
-      if (objection.evidenceRequests.length === 0) {
-        for (const from of ['recommender', 'applicant', 'objector'] as EvidenceParty[]) {
-          events.push({ type: 'ObjectionEvidenceRequested', data: { ...base, from, deadline: addDays(on, 1), deadlineId: `${oid}/${from}/1`, requestedOn: on } });
-        }
-      }
-      if (pending) {
-        events.push(
-          { type: 'ObjectionEvidenceRecorded', data: { ...base, from: pending.from, summary: '已提交', recordedOn: on } },
-          { type: 'ObjectionEvidenceDeadlineMissed', data: { ...base, from: pending.from, deadlineId: pending.deadlineId, missedOn: addDays(pending.deadline, 1) } },
-        );
-      }
-      const missed = objection.evidenceRequests.find((r) => r.status === 'missed');
-      if (missed?.from === 'recommender') {
-        events.push({ type: 'ApplicationDisqualified', data: { ...base, article: 'x', reason: '未核实', disqualifiedOn: on } });
-      }
-    }
-    events.push({ type: 'PublicityClosed', data: { applicationId: A, round: current.round, closedOn: addDays(current.endDate, 1) } });
-  }
-  events.push({ type: 'ApplicationAwarded', data: { applicationId: A, tier, decisionDate: on, documentNo: '文号' } });
-  if (ctx.award) {
-    const ground = policy.revocation.grounds.find((g) => g.appliesTo.includes(ctx.applicant!.kind))!;
-    events.push({ type: 'ApplicationRevoked', data: { applicationId: A, ground: ground.code, article: ground.article, recovers: ground.recovers, publicNotice: ground.publicNotice, revokedOn: on } });
-    if (ctx.annualReports.length === 0) events.push({ type: 'AnnualReportFiled', data: { applicationId: A, year: yearOf(ctx.award.decisionDate), filedOn: on } });
-  }
-  return events;
-}
+import { GRAPH_START, sampleEvents } from './spec-helpers.js';
 
 const at = (date: string, hourZ = '04') => `${date}T${hourZ}:00:00.000Z`;
 
@@ -227,7 +138,7 @@ function lastDate(events: ApplicationEvent[], i: number): string {
   return events.slice(0, i).reduce((last, e) => {
     const d = businessDateOf(e);
     return d && d > last ? d : last;
-  }, START);
+  }, GRAPH_START);
 }
 
 function atomicValues(policy: ProgrammePolicy): Array<{ key: string; node: AnyStateNode }> {

@@ -1,13 +1,14 @@
 /**
- * Folds an application's stream into its state with the statechart's pure `initialTransition` /
- * `transition` (no actor, no side effects). A stored event the statechart does not accept means a
- * corrupt history (or a stream replayed with the wrong policy): refused, never skipped.
+ * Folds an application's stream into its state with the statechart's pure initial snapshot and step
+ * (pure-transition.ts: no actor, no side effects). A stored event the statechart does not accept
+ * means a corrupt history (or a stream replayed with the wrong policy): refused, never skipped.
  */
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import type { SnapshotFrom } from 'xstate';
 import type { ProgrammePolicy } from '../policy/policy.types.js';
 import type { ApplicationContext } from './context.js';
 import { isApplicationEventType, type ApplicationEvent } from './events.js';
 import { createApplicationMachine, type ApplicationMachine } from './machine.js';
+import { initialSnapshot, nextSnapshot } from './pure-transition.js';
 
 export type ApplicationSnapshot = SnapshotFrom<ApplicationMachine>;
 
@@ -62,7 +63,7 @@ export function toDomainEvent(event: EventLike, revision: number, state: string)
 }
 
 export function initialApplication(policy: ProgrammePolicy): ReplayedApplication {
-  const [snapshot] = initialTransition(createApplicationMachine(policy));
+  const snapshot = initialSnapshot(createApplicationMachine(policy));
   return { snapshot, state: stateName(snapshot), context: snapshot.context, revision: -1 };
 }
 
@@ -77,7 +78,7 @@ export function evolveApplication(
   if (!current.snapshot.can(domainEvent)) {
     throw new CorruptStreamError(event.type, revision, current.state);
   }
-  const [snapshot] = transition(createApplicationMachine(policy), current.snapshot, domainEvent);
+  const snapshot = nextSnapshot(createApplicationMachine(policy), current.snapshot, domainEvent);
   return { snapshot, state: stateName(snapshot), context: snapshot.context, revision };
 }
 
