@@ -11,7 +11,7 @@
  *   never be exceeded, not even by two decisions at the same moment.
  */
 import type { Clock } from '../clock/clock.js';
-import type { EventStore } from '../event-store/event-store.port.js';
+import type { EventStore, StoredEvent } from '../event-store/event-store.port.js';
 import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../../workflows/errors.js';
 import type { WorkingDayCalendar } from '../../workflows/calendar/working-days.js';
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
@@ -49,6 +49,7 @@ import { foldProgrammeTerms, foldTerm, placesHeld, type OpenedTermState } from '
 import { type CommandContext, deterministicUuid } from './command-context.js';
 import { type CommandOutcome, type ReadStream, type StreamChange, handleCommand } from './command-handler.js';
 import { type LoadedApplication, applicationView, foldApplication, publicityStanding } from './application-view.js';
+import { FoldCache, StreamCache } from './stream-cache.js';
 import { type Viewer, maskEvent } from '../read-models/objector-masking.js';
 
 export interface AwardServiceDeps {
@@ -58,6 +59,8 @@ export interface AwardServiceDeps {
   calendar: WorkingDayCalendar;
   /** Re-decisions after a concurrent write (default 3). */
   maxRetries?: number;
+  /** Streams (and application folds) kept in memory between requests (default 2000). */
+  cachedStreams?: number;
 }
 
 export interface SubmitApplicationInput {
@@ -91,7 +94,13 @@ export interface TermResult {
 }
 
 export class AwardService {
-  constructor(private readonly deps: AwardServiceDeps) {}
+  private readonly streams: StreamCache;
+  private readonly folds: FoldCache<LoadedApplication>;
+
+  constructor(private readonly deps: AwardServiceDeps) {
+    this.streams = new StreamCache(deps.store, deps.cachedStreams);
+    this.folds = new FoldCache(deps.cachedStreams);
+  }
 
   // --- terms -------------------------------------------------------------------------------------
 
@@ -355,13 +364,13 @@ export class AwardService {
   // --- reads -------------------------------------------------------------------------------------
 
   async getApplication(id: string) {
-    const app = this.foldApp(id, await this.deps.store.readStream(applicationStreamId(id)));
+    const app = this.foldApp(id, (await this.streams.read(applicationStreamId(id))).events);
     return applicationView(app, acceptedCommands(app.policy, app.replayed.snapshot));
   }
 
   /** `viewer`: whose roles decide whether objector identities are shown (none: masked unless consented). */
   async getApplicationEvents(id: string, viewer: Viewer = { roles: [] }) {
-    const events = await this.deps.store.readStream(applicationStreamId(id));
+    const { events } = await this.streams.read(applicationStreamId(id));
     const first = events[0];
     if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
     // No replay: the events stay readable even when the statechart would refuse one of them.
@@ -372,7 +381,7 @@ export class AwardService {
   }
 
   async getTerm(termId: string) {
-    const events = await this.deps.store.readStream(termStreamId(termId));
+    const { events } = await this.streams.read(termStreamId(termId));
     const { state, policy } = this.openedTerm(termId, events);
     const { status, ...facts } = state;
     return {
@@ -385,13 +394,13 @@ export class AwardService {
   }
 
   async programmeOfApplication(id: string): Promise<string> {
-    const [first] = await this.deps.store.readStream(applicationStreamId(id), { limit: 1 });
+    const [first] = (await this.streams.read(applicationStreamId(id))).events;
     if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
     return (first.data as { programmeId: string }).programmeId;
   }
 
   async programmeOfTerm(termId: string): Promise<string> {
-    const [first] = await this.deps.store.readStream(termStreamId(termId), { limit: 1 });
+    const [first] = (await this.streams.read(termStreamId(termId))).events;
     if (!first || first.type !== 'TermOpened') throw new NotFoundError(`Term ${termId} not found`, { termId });
     return (first.data as { programmeId: string }).programmeId;
   }
@@ -416,7 +425,7 @@ export class AwardService {
     primaryStreamId: string,
     decide: Parameters<typeof handleCommand>[2]['decide'],
   ): Promise<CommandOutcome> {
-    return handleCommand(this.deps, ctx, { name, primaryStreamId, decide });
+    return handleCommand({ ...this.deps, readStream: (streamId) => this.streams.read(streamId) }, ctx, { name, primaryStreamId, decide });
   }
 
   private openedTerm(termId: string, events: readonly { type: string; data: unknown }[]): { state: OpenedTermState; policy: ProgrammePolicy } {
@@ -425,8 +434,18 @@ export class AwardService {
     return { state, policy: this.deps.policies.get(state.programmeId, state.policyVersion) };
   }
 
-  private foldApp(id: string, events: Parameters<typeof foldApplication>[1]): LoadedApplication {
-    return foldApplication(id, events, (p, v) => this.deps.policies.get(p, v));
+  /** The application's fold, continued from the last fold of the same stream (FoldCache). */
+  private foldApp(id: string, events: StoredEvent[]): LoadedApplication {
+    return this.folds.fold(
+      applicationStreamId(id),
+      events,
+      (all) => foldApplication(id, all, (p, v) => this.deps.policies.get(p, v)),
+      (known, all) => ({
+        ...known,
+        events: all,
+        replayed: all.slice(known.events.length).reduce((state, event) => evolveApplication(known.policy, state, event), known.replayed),
+      }),
+    );
   }
 
   private async loadApplications(read: ReadStream, ids: readonly string[]): Promise<Map<string, LoadedApplication>> {
@@ -440,7 +459,7 @@ export class AwardService {
   }
 
   private async termResult(termId: string, outcome: CommandOutcome): Promise<TermResult> {
-    const events = await this.deps.store.readStream(termStreamId(termId));
+    const { events } = await this.streams.read(termStreamId(termId));
     return {
       termId,
       state: foldTerm(events as unknown as TermEvent[]).status,
@@ -451,7 +470,7 @@ export class AwardService {
   }
 
   private async applicationResult(id: string, outcome: CommandOutcome): Promise<CommandResult> {
-    const app = this.foldApp(id, await this.deps.store.readStream(applicationStreamId(id)));
+    const app = this.foldApp(id, (await this.streams.read(applicationStreamId(id))).events);
     return { id, state: app.replayed.state, revision: outcome.revision, position: outcome.position, idempotentReplay: outcome.idempotentReplay };
   }
 }

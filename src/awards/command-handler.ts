@@ -23,11 +23,9 @@ import { InvalidOccurredAtError } from '../../workflows/errors.js';
 import { type CommandContext, eventId, eventMetadata } from './command-context.js';
 import { PreconditionFailedError } from './errors.js';
 
-export interface StreamRead {
-  streamId: string;
-  events: StoredEvent[];
-  revision: number | 'no_stream';
-}
+import type { StreamRead } from './stream-cache.js';
+
+export type { StreamRead };
 
 export type ReadStream = (streamId: string) => Promise<StreamRead>;
 
@@ -71,6 +69,8 @@ export interface CommandOutcome {
 export interface HandlerDeps {
   store: EventStore;
   clock: Clock;
+  /** How a stream is read (default: the whole stream from the store; AwardService passes its StreamCache). */
+  readStream?: ReadStream;
   /** Re-decisions after a concurrent write, for commands without If-Match too. */
   maxRetries?: number;
 }
@@ -97,8 +97,12 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
   const read: ReadStream = async (streamId) => {
     const cached = reads.get(streamId);
     if (cached) return cached;
-    const events = await deps.store.readStream(streamId);
-    const result: StreamRead = { streamId, events, revision: events.at(-1)?.revision ?? 'no_stream' };
+    let result: StreamRead;
+    if (deps.readStream) result = await deps.readStream(streamId);
+    else {
+      const events = await deps.store.readStream(streamId);
+      result = { streamId, events, revision: events.at(-1)?.revision ?? 'no_stream' };
+    }
     reads.set(streamId, result);
     return result;
   };
