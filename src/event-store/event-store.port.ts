@@ -92,6 +92,20 @@ export interface SubscribeToAllOptions {
   fromPosition?: number | 'start' | 'end';
   /** Events fetched per catch-up page. */
   batchSize?: number;
+  /**
+   * Delivers only events of these types (KurrentDB: an event-type filter). Progress past the
+   * others is reported through `checkpointReached`, so a consumer's checkpoint can move over them.
+   */
+  filter?: SubscriptionFilter;
+}
+
+export interface SubscriptionFilter {
+  eventTypes: readonly string[];
+  /**
+   * Called with a position when every matching event up to it (inclusive) has been delivered,
+   * before any later event is (KurrentDB: checkpointReached). May be called often; never goes back.
+   */
+  checkpointReached?(position: number): void;
 }
 
 export interface Subscription extends AsyncIterable<StoredEvent> {

@@ -2,15 +2,24 @@ import type { StoredEvent, Subscription, SubscribeToAllOptions } from './event-s
 
 export interface PollingSource {
   readAll(options: { fromPosition: number; limit: number }): Promise<StoredEvent[]>;
+  /** Events of `eventTypes` with positions in [fromPosition, toPosition], in order, at most `limit`. */
+  readTypes(options: { fromPosition: number; toPosition: number; limit: number; eventTypes: readonly string[] }): Promise<StoredEvent[]>;
   headPosition(): Promise<number>;
   /** Resolves when a local append may have added events, or after `ms` (other processes). */
   waitForAppend(ms: number): { promise: Promise<void>; cancel(): void };
 }
 
+/** Positions a filtered page looks at, at most: one read stays short however rare the types are. */
+export const FILTER_SCAN_WINDOW = 20_000;
+
 /**
  * Catch-up then live subscription over an adapter whose global order never shows a gap that
  * fills in later (commit order equals position order). It therefore only needs to remember the
  * last delivered position: each page starts right after it, so nothing is skipped or repeated.
+ *
+ * With a filter, a page reads the matching events of a bounded range of positions, never past the
+ * head read just before it: every position up to that head is committed (no gap fills in later),
+ * so once the page is delivered the whole range is done and `checkpointReached` says so.
  */
 export function pollingSubscription(
   source: PollingSource,
@@ -18,8 +27,23 @@ export function pollingSubscription(
   pollMs = 100,
 ): Subscription {
   const batchSize = options.batchSize ?? 500;
+  const filter = options.filter;
   let closed = false;
   let pendingWait: { cancel(): void } | undefined;
+
+  /** One page after `after`: the events, how far it looked, and whether more is already there. */
+  async function page(after: number): Promise<{ events: StoredEvent[]; scanned: number; more: boolean }> {
+    if (!filter) {
+      const events = await source.readAll({ fromPosition: after + 1, limit: batchSize });
+      return { events, scanned: events.at(-1)?.position ?? after, more: events.length === batchSize };
+    }
+    const head = await source.headPosition();
+    if (head <= after) return { events: [], scanned: after, more: false };
+    const upper = Math.min(head, after + FILTER_SCAN_WINDOW);
+    const events = await source.readTypes({ fromPosition: after + 1, toPosition: upper, limit: batchSize, eventTypes: filter.eventTypes });
+    const full = events.length === batchSize;
+    return { events, scanned: full ? events.at(-1)!.position : upper, more: full || upper < head };
+  }
 
   async function* run(): AsyncGenerator<StoredEvent> {
     let after: number;
@@ -28,14 +52,19 @@ export function pollingSubscription(
     else after = options.fromPosition;
 
     while (!closed) {
-      const page = await source.readAll({ fromPosition: after + 1, limit: batchSize });
-      for (const event of page) {
+      const { events, scanned, more } = await page(after);
+      for (const event of events) {
         if (closed) return;
         after = event.position;
         yield event;
       }
-      if (page.length === batchSize) continue;
       if (closed) return;
+      // Every event of the page has been taken: the range it covered is done.
+      if (scanned > after) {
+        after = scanned;
+        filter?.checkpointReached?.(scanned);
+      }
+      if (more) continue;
       const wait = source.waitForAppend(pollMs);
       pendingWait = wait;
       await wait.promise;

@@ -323,6 +323,60 @@ export function eventStoreContract(
         if (capabilities.gapFreePositions) expect(positions).toEqual(positions.map((_, i) => i + 1));
       });
 
+      describe('with an event-type filter', () => {
+        it('delivers only those types, in order, and reports checkpoints past the others, never backwards', async () => {
+          const kept = ['Kept', 'AlsoKept'];
+          const checkpoints: number[] = [];
+          const appended = [];
+          for (let i = 0; i < 30; i++) appended.push(await store.append(stream(), [makeEvent(i % 7 === 0 ? 'Kept' : i % 11 === 0 ? 'AlsoKept' : 'Skipped')]));
+          const head = appended.at(-1)!.position;
+          const subscription = store.subscribeToAll({
+            fromPosition: 'start',
+            batchSize: 2,
+            filter: { eventTypes: kept, checkpointReached: (position) => checkpoints.push(position) },
+          });
+          const seen: StoredEvent[] = [];
+          const checkpointsWhenSeen: number[] = [];
+          const consuming = (async () => {
+            for await (const event of subscription) {
+              seen.push(event);
+              checkpointsWhenSeen.push(checkpoints.at(-1) ?? 0);
+            }
+          })();
+          const deadline = Date.now() + 5000;
+          while ((checkpoints.at(-1) ?? 0) < head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          // Live: a later matching event still comes, a later other one moves the checkpoint on.
+          const late = await store.append(stream(), [makeEvent('AlsoKept')]);
+          const skipped = await store.append(stream(), [makeEvent('Skipped')]);
+          while ((checkpoints.at(-1) ?? 0) < skipped.position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          await subscription.unsubscribe();
+          await consuming;
+
+          const expected = [...appended.flatMap((a) => a.events), ...late.events].filter((e) => kept.includes(e.type));
+          expect(seen.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+          expect(checkpoints.at(-1)).toBe(skipped.position);
+          for (let i = 1; i < checkpoints.length; i++) expect(checkpoints[i]!).toBeGreaterThanOrEqual(checkpoints[i - 1]!);
+          // A checkpoint never runs ahead of a matching event not yet delivered.
+          seen.forEach((event, i) => expect(checkpointsWhenSeen[i]!).toBeLessThan(event.position));
+        });
+
+        it('delivers nothing but checkpoints when no event matches', async () => {
+          const last = await store.append(stream(), [makeEvent('Skipped'), makeEvent('Skipped')]);
+          const checkpoints: number[] = [];
+          const subscription = store.subscribeToAll({ fromPosition: 'start', filter: { eventTypes: ['Nothing'], checkpointReached: (p) => checkpoints.push(p) } });
+          let delivered = 0;
+          const consuming = (async () => {
+            for await (const _ of subscription) delivered++;
+          })();
+          const deadline = Date.now() + 5000;
+          while ((checkpoints.at(-1) ?? 0) < last.position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          await subscription.unsubscribe();
+          await consuming;
+          expect(delivered).toBe(0);
+          expect(checkpoints.at(-1)).toBe(last.position);
+        });
+      });
+
       it('ends iteration when unsubscribed while waiting', async () => {
         const subscription = store.subscribeToAll({ fromPosition: 'start' });
         const iteration = (async () => {

@@ -381,6 +381,10 @@ export class KurrentDbEventStore implements EventStore {
       source.destroy();
     };
     const decode = (resolved: AllStreamResolvedEvent) => this.decode(resolved);
+    // Filtered here, not by the server: its filters take stream names or event types, not both,
+    // and allFilter() already uses one (our namespace). A skipped event is a checkpoint passed.
+    const filter = options.filter;
+    const wanted = filter ? new Set(filter.eventTypes) : undefined;
 
     async function* run(): AsyncGenerator<StoredEvent> {
       const events = source[Symbol.asyncIterator]();
@@ -391,7 +395,9 @@ export class KurrentDbEventStore implements EventStore {
           const next = await Promise.race([events.next(), whenClosed]);
           if (next === 'closed' || next.done) return;
           const event = decode(next.value);
-          if (event) yield event;
+          if (!event) continue;
+          if (wanted && !wanted.has(event.type)) filter!.checkpointReached?.(event.position);
+          else yield event;
         }
       } catch (error) {
         if (closed) return; // the client reports its own cancellation as an error

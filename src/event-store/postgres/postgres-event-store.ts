@@ -14,7 +14,7 @@ import {
   WrongExpectedRevisionError,
   revisionMatches,
 } from '../event-store.port.js';
-import { AppendSignal, pollingSubscription } from '../polling-subscription.js';
+import { AppendSignal, type PollingSource, pollingSubscription } from '../polling-subscription.js';
 import { type BeforeCommit, appendInTransaction, assertWellFormed } from './append-transaction.js';
 import { toStoreError, uniqueViolation } from './errors.js';
 import { EVENT_STORE_MIGRATIONS, type MigrationReport, runMigrations } from './migrations.js';
@@ -159,16 +159,16 @@ export class PostgresEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     // Commit order is position order (see the class comment), which is what polling relies on.
-    return pollingSubscription(
-      {
-        readAll: (opts) => this.readAll(opts),
-        headPosition: () => this.headPosition(),
-        waitForAppend: (ms) => this.signal.wait(ms),
-      },
-      options,
-      this.pollMs,
-    );
+    return pollingSubscription(this.pollingSource, options, this.pollMs);
   }
+
+  private readonly pollingSource: PollingSource = {
+    readAll: (options) => this.readAll(options),
+    readTypes: async ({ fromPosition, toPosition, limit, eventTypes }) =>
+      (await this.query<EventRow>(this.sql.readTypes, [fromPosition, toPosition, eventTypes, limit], 'reading events by type')).map(toStoredEvent),
+    headPosition: () => this.headPosition(),
+    waitForAppend: (ms) => this.signal.wait(ms),
+  };
 
   async headPosition(): Promise<number> {
     const [row] = await this.query<{ head: string }>(this.sql.head, [], 'reading the head position');

@@ -26,6 +26,7 @@ export function statements(schema: string) {
     readBackwards: (limited: boolean) =>
       `SELECT ${COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC${limited ? ' LIMIT $3' : ''}`,
     readAll: `SELECT ${COLUMNS} FROM ${s}.events WHERE position >= $1 ORDER BY position LIMIT $2`,
+    readTypes: `SELECT ${COLUMNS} FROM ${s}.events WHERE position >= $1 AND position <= $2 AND type = ANY($3::text[]) ORDER BY position LIMIT $4`,
     head: `SELECT COALESCE(MAX(position), 0) AS head FROM ${s}.events`,
   };
 }

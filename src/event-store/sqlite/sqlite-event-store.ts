@@ -17,7 +17,7 @@ import {
   revisionMatches,
 } from '../event-store.port.js';
 import { GENESIS_HASH, canonicalJson, chainHashOfCanonical } from '../hash.js';
-import { AppendSignal, pollingSubscription } from '../polling-subscription.js';
+import { AppendSignal, type PollingSource, pollingSubscription } from '../polling-subscription.js';
 
 interface EventRow {
   position: number;
@@ -105,6 +105,7 @@ export class SqliteEventStore implements EventStore {
     readForwards: Database.Statement<[string, number, number], EventRow>;
     readBackwards: Database.Statement<[string, number, number], EventRow>;
     readAll: Database.Statement<[number, number], EventRow>;
+    readTypes: Database.Statement<[number, number, string, number], EventRow>;
     head: Database.Statement<[], { head: number | null }>;
   };
 
@@ -134,6 +135,10 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${cols} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
       ),
       readAll: this.db.prepare(`SELECT ${cols} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
+      // The types come as one JSON array parameter: one statement whatever their number.
+      readTypes: this.db.prepare(
+        `SELECT ${cols} FROM events WHERE position >= ? AND position <= ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      ),
       head: this.db.prepare('SELECT MAX(position) AS head FROM events'),
     };
     // Nested inside the group's transaction, each append is a savepoint of its own.
@@ -293,16 +298,18 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    return pollingSubscription(
-      {
-        readAll: (opts) => this.readAll(opts),
-        headPosition: () => this.headPosition(),
-        waitForAppend: (ms) => this.signal.wait(ms),
-      },
-      options,
-      this.pollMs,
-    );
+    return pollingSubscription(this.pollingSource, options, this.pollMs);
   }
+
+  private readonly pollingSource: PollingSource = {
+    readAll: (options) => this.readAll(options),
+    readTypes: async ({ fromPosition, toPosition, limit, eventTypes }) => {
+      this.assertOpen();
+      return this.stmt.readTypes.all(fromPosition, toPosition, JSON.stringify(eventTypes), limit).map(toStoredEvent);
+    },
+    headPosition: () => this.headPosition(),
+    waitForAppend: (ms) => this.signal.wait(ms),
+  };
 
   async headPosition(): Promise<number> {
     this.assertOpen();
