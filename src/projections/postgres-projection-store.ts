@@ -12,6 +12,7 @@ import {
   type DocumentQuery,
   type GenerationState,
   type GenerationStatus,
+  inCommitOrder,
   type KeyedDocument,
   type ProjectionState,
   type ProjectionStore,
@@ -164,8 +165,8 @@ export class PostgresProjectionStore implements ProjectionStore {
     });
   }
 
-  async load(projection: string, generation: number, keys: readonly string[]): Promise<Map<string, unknown>> {
-    const documents = new Map<string, unknown>();
+  async load(projection: string, generation: number, keys: readonly string[]): Promise<Map<string, string>> {
+    const documents = new Map<string, string>();
     for (let offset = 0; offset < keys.length; offset += this.chunk) {
       const slice = keys.slice(offset, offset + this.chunk);
       const rows = await this.query<{ key: string; doc: string }>(
@@ -173,56 +174,58 @@ export class PostgresProjectionStore implements ProjectionStore {
         [projection, generation, ...slice],
         'loading documents',
       );
-      for (const row of rows) documents.set(row.key, JSON.parse(row.doc));
+      for (const row of rows) documents.set(row.key, row.doc);
     }
     return documents;
   }
 
-  async commit(batch: CommitBatch): Promise<void> {
-    const { projection, generation } = batch;
-    if (!(batch.toPosition > batch.fromPosition)) {
-      throw new Error(`A batch must move the checkpoint forward (${batch.fromPosition} -> ${batch.toPosition})`);
-    }
+  async commit(batches: CommitBatch | readonly CommitBatch[]): Promise<void> {
+    const list = inCommitOrder(batches);
     await this.transaction('committing a projection batch', async (client) => {
-      // The guard: only a writer that saw the current checkpoint may move it, so no event is applied
-      // twice. The row lock it takes also holds off activate() until this batch is in.
-      const moved = await client.query(
-        `UPDATE ${this.t.checkpoints} SET position = $1, last_event_recorded_at = $2, updated_at = $3
-         WHERE projection = $4 AND generation = $5 AND position = $6`,
-        [batch.toPosition, batch.lastEventRecordedAt, batch.updatedAt, projection, generation, batch.fromPosition],
-      );
-      if (moved.rowCount !== 1) {
-        const { rows } = await client.query<{ position: string }>(
-          `SELECT position FROM ${this.t.checkpoints} WHERE projection = $1 AND generation = $2`,
-          [projection, generation],
-        );
-        throw new CheckpointConflictError(projection, generation, batch.fromPosition, rows[0] ? Number(rows[0].position) : null);
-      }
-      const upserts: Array<[string, unknown]> = [];
-      const deletes: string[] = [];
-      for (const [key, doc] of batch.changes) {
-        if (doc === null) deletes.push(key);
-        else upserts.push([key, doc]);
-      }
-      for (let offset = 0; offset < deletes.length; offset += this.chunk) {
-        const slice = deletes.slice(offset, offset + this.chunk);
-        await client.query(
-          `DELETE FROM ${this.t.documents} WHERE projection = $1 AND generation = $2 AND key IN (${placeholders(3, slice.length)})`,
-          [projection, generation, ...slice],
-        );
-      }
-      for (let offset = 0; offset < upserts.length; offset += this.chunk) {
-        const slice = upserts.slice(offset, offset + this.chunk);
-        const params: unknown[] = [projection, generation];
-        for (const [key, doc] of slice) params.push(key, serialise(doc, projection, key));
-        const values = slice.map((_, i) => `($1, $2, $${3 + 2 * i}, $${4 + 2 * i})`).join(', ');
-        await client.query(
-          `INSERT INTO ${this.t.documents} (projection, generation, key, doc) VALUES ${values}
-           ON CONFLICT (projection, generation, key) DO UPDATE SET doc = EXCLUDED.doc`,
-          params,
-        );
-      }
+      for (const batch of list) await this.write(client, batch);
     });
+  }
+
+  private async write(client: PoolClient, batch: CommitBatch): Promise<void> {
+    const { projection, generation } = batch;
+    // The guard: only a writer that saw the current checkpoint may move it, so no event is applied
+    // twice. The row lock it takes also holds off activate() until this batch is in.
+    const moved = await client.query(
+      `UPDATE ${this.t.checkpoints} SET position = $1, last_event_recorded_at = $2, updated_at = $3
+       WHERE projection = $4 AND generation = $5 AND position = $6`,
+      [batch.toPosition, batch.lastEventRecordedAt, batch.updatedAt, projection, generation, batch.fromPosition],
+    );
+    if (moved.rowCount !== 1) {
+      const { rows } = await client.query<{ position: string }>(
+        `SELECT position FROM ${this.t.checkpoints} WHERE projection = $1 AND generation = $2`,
+        [projection, generation],
+      );
+      throw new CheckpointConflictError(projection, generation, batch.fromPosition, rows[0] ? Number(rows[0].position) : null);
+    }
+    const upserts: Array<[string, string]> = [];
+    const deletes: string[] = [];
+    for (const [key, json] of batch.changes) {
+      if (json === null) deletes.push(key);
+      else upserts.push([key, json]);
+    }
+    for (let offset = 0; offset < deletes.length; offset += this.chunk) {
+      const slice = deletes.slice(offset, offset + this.chunk);
+      await client.query(
+        `DELETE FROM ${this.t.documents} WHERE projection = $1 AND generation = $2 AND key IN (${placeholders(3, slice.length)})`,
+        [projection, generation, ...slice],
+      );
+    }
+    for (let offset = 0; offset < upserts.length; offset += this.chunk) {
+      const slice = upserts.slice(offset, offset + this.chunk);
+      const params: unknown[] = [projection, generation];
+      for (const [key, json] of slice) params.push(key, json);
+      const values = slice.map((_, i) => `($1, $2, $${3 + 2 * i}, $${4 + 2 * i})`).join(', ');
+      await client.query(
+        `INSERT INTO ${this.t.documents} (projection, generation, key, doc) VALUES ${values}
+         ON CONFLICT (projection, generation, key) DO UPDATE SET doc = EXCLUDED.doc`,
+        params,
+      );
+    }
   }
 
   async activate(projection: string, generation: number): Promise<void> {
@@ -384,12 +387,6 @@ function toGeneration(row: CheckpointRow): GenerationState {
     lastEventRecordedAt: row.last_event_recorded_at,
     updatedAt: row.updated_at,
   };
-}
-
-function serialise(doc: unknown, projection: string, key: string): string {
-  const json = JSON.stringify(doc);
-  if (json === undefined) throw new TypeError(`Projection ${projection}: evolve returned undefined for ${key} (return null to delete)`);
-  return json;
 }
 
 function placeholders(first: number, count: number): string {

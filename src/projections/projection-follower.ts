@@ -1,9 +1,8 @@
-import { performance } from 'node:perf_hooks';
-import type { Projection } from '../../projections/projection.js';
 import type { Clock } from '../clock/clock.js';
-import type { EventStore, StoredEvent, Subscription } from '../event-store/event-store.port.js';
-import { EventBatches } from './event-batches.js';
-import { CheckpointConflictError, type GenerationStatus, type ProjectionStore } from './projection-store.port.js';
+import type { EventStore, Subscription } from '../event-store/event-store.port.js';
+import { EventBatches, type EventBatch } from './event-batches.js';
+import type { PreparedBatch, ProjectionLane } from './projection-lane.js';
+import { CheckpointConflictError, type ProjectionStore } from './projection-store.port.js';
 
 export interface FollowerLogger {
   log(message: string): void;
@@ -12,139 +11,174 @@ export interface FollowerLogger {
 }
 
 export interface FollowerOptions {
-  projection: Projection<unknown>;
-  generation: number;
-  role: GenerationStatus;
-  /** The generation's stored checkpoint: the subscription starts after it. */
-  fromPosition: number;
   events: EventStore;
   store: ProjectionStore;
   clock: Clock;
+  /** Events per batch (and per page of the subscription). */
   batchSize: number;
   logger: FollowerLogger;
-  /** After each committed batch; awaited, so the next batch waits for it (e.g. an activation). */
-  onCommit(follower: ProjectionFollower): Promise<void>;
-  /** When the loop ended on its own: a conflict or a failure (not after stop()). */
-  onExit(follower: ProjectionFollower): void;
 }
-
-export type FollowerState = 'running' | 'conflict' | 'failed' | 'stopped';
 
 /** How long stop() waits for a subscription that no longer answers before abandoning it. */
 const ABANDON_AFTER_MS = 1000;
 
 /**
- * Applies one generation of one projection: subscription → batches → one commit per batch
- * (documents and checkpoint together). It never retries by itself: on a conflict or a failure it
- * stops and tells the runner, which decides (resync, or restart after the watchdog's delay).
+ * Feeds several lanes (projections, or generations of them) from one subscription: each batch is
+ * read once, filtered to the event types some lane handles, turned into each lane's documents and
+ * committed for all of them in one transaction. It never retries by itself: a lane whose commit
+ * conflicts or whose evolve throws leaves (the runner decides what next), the others go on.
+ *
+ * The subscription starts after the lowest checkpoint of its lanes; a lane is only given a batch
+ * that starts at or before its checkpoint, so none can miss an event. A lane attached behind what
+ * was already read, or handling a type the subscription does not deliver, makes it start over.
  */
 export class ProjectionFollower {
-  checkpoint: number;
-  lastEventRecordedAt: string | null = null;
-  /** performance.now() of the last commit (monotonic: the injected clock may be a manual one). */
-  lastProgressAt = performance.now();
-  state: FollowerState = 'running';
-  error: string | undefined;
-  role: GenerationStatus;
+  private readonly lanes = new Set<ProjectionLane>();
   private subscription: Subscription | undefined;
-  private inFlight: Promise<void> | undefined;
-  private readonly handles: ReadonlySet<string>;
+  private types = new Set<string>();
+  /** Everything up to here was delivered by the current subscription. */
+  private position = 0;
+  private running = false;
+  private restartRequested = false;
+  private applying: Promise<unknown> | undefined;
+  stopped = false;
 
-  constructor(private readonly options: FollowerOptions) {
-    this.checkpoint = options.fromPosition;
-    this.role = options.role;
-    this.handles = new Set(options.projection.handles);
-    void this.run();
+  constructor(private readonly options: FollowerOptions) {}
+
+  /** Adds a lane; `restart`: start the subscription over (a watchdog restart). */
+  attach(lane: ProjectionLane, restart = false): void {
+    if (this.stopped) throw new Error('This follower was stopped');
+    lane.follower = this;
+    this.lanes.add(lane);
+    if (!this.running) return this.start();
+    const newType = [...lane.handles].some((type) => !this.types.has(type));
+    if (restart || newType || lane.checkpoint < this.position) this.restart();
   }
 
-  get name(): string {
-    return this.options.projection.name;
+  /** Takes a lane off (after the batch in progress, if any); the last one out stops the follower. */
+  async detach(lane: ProjectionLane): Promise<void> {
+    if (lane.follower === this) lane.follower = undefined;
+    if (!this.lanes.delete(lane)) return;
+    await this.applying?.catch(() => undefined);
+    if (this.lanes.size === 0) await this.stop();
   }
 
-  get generation(): number {
-    return this.options.generation;
+  get size(): number {
+    return this.lanes.size;
   }
 
-  /** Stops delivery; waits for a commit in progress, not for a subscription that hangs. */
   async stop(): Promise<void> {
-    if (this.state === 'running') this.state = 'stopped';
-    if (this.subscription) await withinMs(this.subscription.unsubscribe().catch(() => undefined), ABANDON_AFTER_MS);
-    await this.inFlight?.catch(() => undefined);
+    this.stopped = true;
+    const subscription = this.subscription;
+    if (subscription) await withinMs(subscription.unsubscribe().catch(() => undefined), ABANDON_AFTER_MS);
+    await this.applying?.catch(() => undefined);
   }
 
-  private async run(): Promise<void> {
-    const { events, batchSize } = this.options;
+  private start(): void {
+    const lanes = [...this.lanes];
+    if (this.stopped || lanes.length === 0) return;
+    const from = Math.min(...lanes.map((lane) => lane.checkpoint));
+    this.types = new Set(lanes.flatMap((lane) => [...lane.handles]));
+    this.position = from;
+    this.running = true;
+    let batches: EventBatches | undefined;
     let subscription: Subscription;
     try {
-      // Exclusive: delivers events after the checkpoint.
-      subscription = events.subscribeToAll({ fromPosition: this.checkpoint, batchSize });
+      // Exclusive: delivers events after `from`.
+      subscription = this.options.events.subscribeToAll({
+        fromPosition: from,
+        batchSize: this.options.batchSize,
+        filter: { eventTypes: [...this.types], checkpointReached: (position) => batches?.checkpoint(position) },
+      });
     } catch (error) {
-      return this.fail(error);
+      this.running = false;
+      for (const lane of lanes) lane.fail(error);
+      return;
     }
     this.subscription = subscription;
-    const batches = new EventBatches(subscription[Symbol.asyncIterator](), batchSize);
+    batches = new EventBatches(subscription[Symbol.asyncIterator](), this.options.batchSize, from);
+    void this.run(subscription, batches);
+  }
+
+  /** Ends the current subscription; run() then starts a new one from the lanes' checkpoints. */
+  private restart(): void {
+    this.restartRequested = true;
+    void this.subscription?.unsubscribe().catch(() => undefined);
+  }
+
+  private async run(subscription: Subscription, batches: EventBatches): Promise<void> {
     try {
-      while (this.state === 'running') {
+      while (!this.stopped) {
+        const from = this.position;
         const batch = await batches.next();
-        if (this.state !== 'running' || batch === null) break;
-        this.inFlight = this.apply(batch);
-        await this.inFlight;
-        if (this.state !== 'running') break;
-        await this.options.onCommit(this);
+        if (this.stopped || this.restartRequested || batch === null) break;
+        this.position = batch.position;
+        const applying = this.apply(batch, from);
+        this.applying = applying;
+        let committed: ProjectionLane[];
+        try {
+          committed = await applying;
+        } finally {
+          this.applying = undefined;
+        }
+        for (const lane of committed) if (lane.state === 'running') await lane.options.onCommit(lane);
       }
     } catch (error) {
-      if (this.state !== 'running') return;
-      if (error instanceof CheckpointConflictError) {
-        this.state = 'conflict';
-        this.error = error.message;
-        this.options.onExit(this);
-      } else this.fail(error);
+      // The subscription failed: every lane stops; the runner's watchdog restarts them.
+      if (!this.stopped && !this.restartRequested) for (const lane of [...this.lanes]) lane.fail(error);
     } finally {
-      if (this.state !== 'stopped') void subscription.unsubscribe().catch(() => undefined);
+      if (this.subscription === subscription) this.subscription = undefined;
+      void subscription.unsubscribe().catch(() => undefined);
+    }
+    this.running = false;
+    if (this.restartRequested && !this.stopped) {
+      this.restartRequested = false;
+      this.start();
     }
   }
 
-  private async apply(batch: StoredEvent[]): Promise<void> {
-    const { projection, store, clock, generation } = this.options;
-    // The guard: a restarted or overlapping subscription may repeat events already applied.
-    const fresh = batch.filter((event) => event.position > this.checkpoint);
-    if (fresh.length === 0) return;
-    const touched = fresh
-      .filter((event) => this.handles.has(event.type))
-      .map((event) => ({ event, keys: [...new Set(projection.keys(event))] }));
-    const documents = await store.load(projection.name, generation, [...new Set(touched.flatMap((t) => t.keys))]);
-    const changes = new Map<string, unknown>();
-    for (const { event, keys } of touched) {
-      for (const key of keys) {
-        const current = changes.has(key) ? changes.get(key) : (documents.get(key) ?? null);
-        changes.set(key, projection.evolve(current ?? null, event, key));
+  /** Prepares every lane the batch is for, commits them together (all or nothing); the lanes committed. */
+  private async apply(batch: EventBatch, from: number): Promise<ProjectionLane[]> {
+    const updatedAt = this.options.clock.now().toISOString();
+    let prepared: PreparedBatch[] = [];
+    for (const lane of this.lanes) {
+      // A lane behind `from` waits for the restart its attach asked for.
+      if (lane.state !== 'running' || lane.checkpoint < from || lane.checkpoint >= batch.position) continue;
+      try {
+        const ready = await lane.prepare(batch, updatedAt);
+        if (ready) prepared.push(ready);
+      } catch (error) {
+        this.options.logger.error(`Projection ${lane.name} (generation ${lane.generation}) stopped after position ${lane.checkpoint}: ${errorMessage(error)}`);
+        lane.fail(error);
       }
     }
-    const last = fresh.at(-1)!;
-    const lastEventRecordedAt = typeof last.metadata?.recordedAt === 'string' ? last.metadata.recordedAt : null;
-    await store.commit({
-      projection: projection.name,
-      generation,
-      fromPosition: this.checkpoint,
-      toPosition: last.position,
-      lastEventRecordedAt,
-      updatedAt: clock.now().toISOString(),
-      changes,
-    });
-    this.checkpoint = last.position;
-    this.lastEventRecordedAt = lastEventRecordedAt;
-    this.lastProgressAt = performance.now();
+    while (prepared.length > 0) {
+      try {
+        await this.options.store.commit(prepared.map((p) => p.batch));
+        break;
+      } catch (error) {
+        const conflicted = error instanceof CheckpointConflictError
+          ? prepared.find((p) => p.lane.name === error.projection && p.lane.generation === error.generation)
+          : undefined;
+        if (!conflicted) {
+          for (const { lane } of prepared) {
+            this.options.logger.error(`Projection ${lane.name} (generation ${lane.generation}) stopped after position ${lane.checkpoint}: ${errorMessage(error)}`);
+            lane.fail(error);
+          }
+          return [];
+        }
+        // That lane's generation moved on elsewhere: it leaves, the others commit without it.
+        conflicted.lane.conflict(error as Error);
+        prepared = prepared.filter((p) => p !== conflicted);
+      }
+    }
+    for (const ready of prepared) ready.lane.committed(ready);
+    return prepared.map((p) => p.lane);
   }
+}
 
-  private fail(error: unknown): void {
-    if (this.state !== 'running') return;
-    this.state = 'failed';
-    this.error = error instanceof Error ? error.message : String(error);
-    this.options.logger.error(
-      `Projection ${this.name} (generation ${this.generation}) stopped after position ${this.checkpoint}: ${this.error}`,
-    );
-    this.options.onExit(this);
-  }
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Resolves with the promise or after `ms`, whichever comes first; clears its timer. */

@@ -7,7 +7,7 @@ import { ValidationFailedError } from '../http/http-errors.js';
 import { Metrics } from '../observability/metrics.js';
 import { ProjectionReader } from './projection-reader.js';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner.js';
-import type { CommitBatch } from './projection-store.port.js';
+import { type CommitBatch, inCommitOrder } from './projection-store.port.js';
 import { SqliteProjectionStore } from './sqlite-projection-store.js';
 import { appendAll, newEvent } from './testing/test-events.js';
 
@@ -66,9 +66,9 @@ describe('projection runner', () => {
     await appendAll(events, Array.from({ length: 1234 }, (_, i) => submitted(i)));
     const commits: CommitBatch[] = [];
     const commit = store.commit.bind(store);
-    store.commit = async (batch) => {
-      commits.push(batch);
-      return commit(batch);
+    store.commit = async (batches) => {
+      commits.push(...inCommitOrder(batches));
+      return commit(batches);
     };
     const runner = await startRunner([sampleProjection], { batchSize: 500 });
     expect(await runner.waitFor('sample-submissions', 1234, 5000)).toBe(true);
@@ -116,9 +116,9 @@ describe('projection runner', () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const commit = store.commit.bind(store);
-      store.commit = async (batch) => {
-        if (batch.generation > 1) await gate;
-        return commit(batch);
+      store.commit = async (batches) => {
+        if (inCommitOrder(batches).some((batch) => batch.generation > 1)) await gate;
+        return commit(batches);
       };
       const runner = await startRunner([sampleProjection], { batchSize: 10 });
       const reader = new ProjectionReader(runner, store);

@@ -5,15 +5,24 @@ import type { Clock } from '../clock/clock.js';
 import type { EventStore } from '../event-store/event-store.port.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type FollowerLogger, ProjectionFollower, withinMs } from './projection-follower.js';
+import { ProjectionLane } from './projection-lane.js';
 import type { GenerationState, GenerationStatus, ProjectionStore } from './projection-store.port.js';
 import { type ProjectionStatus, type RebuildProgress, UnknownProjectionError } from './projection-status.js';
+
+const MiB = 2 ** 20;
 
 /** DI token: the projections the runner keeps up to date (see registered-projections.ts). */
 export const PROJECTIONS = Symbol.for('PROJECTIONS');
 
 export interface ProjectionRunnerOptions {
-  /** Events per transaction. */
+  /** Events per transaction while following the live generations. */
   batchSize?: number;
+  /** Events per transaction while building new generations (larger: nobody reads them yet). */
+  rebuildBatchSize?: number;
+  /** JSON bytes of documents each live lane keeps in memory between batches. */
+  liveCacheBytes?: number;
+  /** The same for each generation being built. */
+  rebuildCacheBytes?: number;
   watchdogIntervalMs?: number;
   /** A follower behind the head without progress for this long is restarted. */
   stallAfterMs?: number;
@@ -26,26 +35,29 @@ export interface ProjectionRunnerOptions {
 
 interface Entry {
   projection: Projection<unknown>;
-  live?: ProjectionFollower;
-  building?: ProjectionFollower;
+  live?: ProjectionLane;
+  building?: ProjectionLane;
   rebuildStartedAt?: { at: number; position: number };
   restarts: number;
-  /** Mutations of the followers run one at a time per projection. */
+  /** Mutations of the lanes run one at a time per projection. */
   queue: Promise<unknown>;
 }
 
 /**
- * Keeps every registered projection up to date: one live follower on the active generation,
+ * Keeps every registered projection up to date: one lane per projection on its active generation,
  * and while a rebuild runs one more on the building generation; when that one reaches the head
- * it becomes active (one transaction) and the old generation is deleted. A watchdog restarts
- * followers that stop advancing while the head moves.
+ * it becomes active (one transaction) and the old generation is deleted. The live lanes share one
+ * follower (one subscription, one transaction per batch for all of them), and so do the lanes
+ * being built (rebuilding every projection reads the store once). A watchdog restarts lanes that
+ * stop advancing while the head moves.
  *
  * Crash mid-rebuild: the building generation is kept, and resumed from its own checkpoint at the
  * next start (each batch committed with its checkpoint, so resuming is exact).
  */
 export class ProjectionRunner {
   private readonly entries = new Map<string, Entry>();
-  private readonly watched = new WeakMap<ProjectionFollower, { checkpoint: number; since: number }>();
+  private readonly watched = new WeakMap<ProjectionLane, { checkpoint: number; since: number }>();
+  private readonly followers: Partial<Record<GenerationStatus, ProjectionFollower>> = {};
   private readonly commitListeners = new Map<string, Set<() => void>>();
   private readonly logger: FollowerLogger;
   private readonly batchSize: number;
@@ -104,6 +116,7 @@ export class ProjectionRunner {
       // A later start() resumes from the stored checkpoints, builds included.
       entry.live = entry.building = undefined;
     }
+    await Promise.all(Object.values(this.followers).map((follower) => follower.stop()));
     for (const name of this.commitListeners.keys()) this.notify(name);
   }
 
@@ -198,8 +211,8 @@ export class ProjectionRunner {
         for (const entry of this.entries.values()) {
           if (!this.running) return;
           await this.serial(entry, () => this.reconcile(entry, false));
-          for (const follower of [entry.live, entry.building]) {
-            if (follower && this.isStalled(follower, head)) await this.serial(entry, () => this.restart(entry, follower, head));
+          for (const lane of [entry.live, entry.building]) {
+            if (lane && this.isStalled(lane, head)) await this.serial(entry, () => this.restart(entry, lane, head));
           }
           await this.maybeActivate(entry);
           await this.status(entry.projection.name, head);
@@ -225,7 +238,15 @@ export class ProjectionRunner {
       state = await this.store.state(name);
     }
     const active = state.generations.find((g) => g.generation === state.active)!;
-    if (this.followLive && (!entry.live || entry.live.generation !== active.generation || entry.live.state === 'conflict')) {
+    // A generation built by another version of the projection is answered from but not followed:
+    // only the code that built it could evolve its documents. Its replacement is being built.
+    const followable = active.version === version;
+    if (!followable && entry.live) {
+      const frozen = entry.live;
+      entry.live = undefined;
+      await frozen.stop();
+    }
+    if (this.followLive && followable && (!entry.live || entry.live.generation !== active.generation || entry.live.state === 'conflict')) {
       const old = entry.live;
       entry.live = entry.building?.generation === active.generation ? entry.building : this.follow(entry, active, 'live');
       if (entry.live === entry.building) entry.building = undefined;
@@ -252,36 +273,52 @@ export class ProjectionRunner {
     if (initial && !building && active.version !== version && (this.options.autoRebuild ?? true)) {
       const created = await this.store.createGeneration(name, version, this.now());
       this.logger.log(
-        `Projection ${name}: version ${version} differs from the active generation's ${active.version}; rebuilding as generation ${created.generation}`,
+        `Projection ${name}: version ${version} differs from the active generation's ${active.version}; rebuilding as generation ` +
+          `${created.generation} (queries answer from generation ${active.generation}, no longer followed, until the switch)`,
       );
       entry.building = this.follow(entry, created, 'building');
       entry.rebuildStartedAt = { at: performance.now(), position: 0 };
     }
   }
 
-  private follow(entry: Entry, generation: GenerationState, role: GenerationStatus): ProjectionFollower {
+  /** A lane on `generation`, attached to the follower of its role (`restart`: start its subscription over). */
+  private follow(entry: Entry, generation: GenerationState, role: GenerationStatus, restart = false): ProjectionLane {
     const name = entry.projection.name;
-    return new ProjectionFollower({
+    const lane = new ProjectionLane({
       projection: entry.projection,
       generation: generation.generation,
       role,
       fromPosition: generation.position,
-      events: this.events,
       store: this.store,
-      clock: this.clock,
-      batchSize: this.batchSize,
-      logger: this.logger,
-      onCommit: async (follower) => {
-        if (follower.role === 'live') {
-          this.metrics?.projectionCheckpoint.set({ projection: name }, follower.checkpoint);
+      cacheBytes: role === 'live' ? (this.options.liveCacheBytes ?? 4 * MiB) : (this.options.rebuildCacheBytes ?? 32 * MiB),
+      onCommit: async (committed) => {
+        if (committed.role === 'live') {
+          this.metrics?.projectionCheckpoint.set({ projection: name }, committed.checkpoint);
           this.notify(name);
         } else await this.maybeActivate(entry);
       },
       // A conflict means another writer moved on (or switched generations): resync now.
-      onExit: (follower) => {
-        if (follower.state === 'conflict' && this.running) void this.serial(entry, () => this.reconcile(entry, false));
+      onExit: (exited) => {
+        if (exited.state === 'conflict' && this.running) void this.serial(entry, () => this.reconcile(entry, false));
       },
     });
+    this.followerFor(role).attach(lane, restart);
+    return lane;
+  }
+
+  private followerFor(role: GenerationStatus): ProjectionFollower {
+    let follower = this.followers[role];
+    if (!follower || follower.stopped) {
+      follower = new ProjectionFollower({
+        events: this.events,
+        store: this.store,
+        clock: this.clock,
+        batchSize: role === 'live' ? this.batchSize : (this.options.rebuildBatchSize ?? 2000),
+        logger: this.logger,
+      });
+      this.followers[role] = follower;
+    }
+    return follower;
   }
 
   /** Switches to the building generation once it has applied everything up to the head. */
@@ -292,53 +329,58 @@ export class ProjectionRunner {
     await this.serial(entry, async () => {
       if (entry.building !== building || building.state !== 'running') return;
       const name = entry.projection.name;
+      // The old generation's lane stops first: its next batch would find the generation deleted.
+      const old = entry.live;
+      entry.live = undefined;
+      await old?.stop();
       await this.store.activate(name, building.generation);
-      building.role = 'live';
       entry.building = undefined;
       entry.rebuildStartedAt = undefined;
-      const old = entry.live;
-      entry.live = this.followLive ? building : undefined;
+      await building.follower?.detach(building);
+      building.role = 'live';
+      if (this.followLive) {
+        entry.live = building;
+        this.followerFor('live').attach(building);
+      } else building.state = 'stopped';
       this.logger.log(`Projection ${name}: generation ${building.generation} is active (applied up to ${building.checkpoint})`);
       this.notify(name);
-      await old?.stop();
-      if (!this.followLive) await building.stop();
     });
   }
 
-  private async restart(entry: Entry, follower: ProjectionFollower, head: number): Promise<void> {
-    if (entry.live !== follower && entry.building !== follower) return;
+  private async restart(entry: Entry, lane: ProjectionLane, head: number): Promise<void> {
+    if (entry.live !== lane && entry.building !== lane) return;
     const name = entry.projection.name;
-    const since = this.watched.get(follower)?.since ?? follower.lastProgressAt;
+    const since = this.watched.get(lane)?.since ?? lane.lastProgressAt;
     this.logger.warn(
-      `Projection ${name} generation ${follower.generation}: no progress for ${Math.round((performance.now() - since) / 1000)} s ` +
-        `at position ${follower.checkpoint} while the head is ${head} (${follower.state}${follower.error ? `: ${follower.error}` : ''}); restarting its subscription`,
+      `Projection ${name} generation ${lane.generation}: no progress for ${Math.round((performance.now() - since) / 1000)} s ` +
+        `at position ${lane.checkpoint} while the head is ${head} (${lane.state}${lane.error ? `: ${lane.error}` : ''}); restarting its subscription`,
     );
     entry.restarts += 1;
     this.metrics?.projectionRestarts.inc({ projection: name });
-    await follower.stop();
-    const stored = (await this.store.state(name)).generations.find((g) => g.generation === follower.generation);
-    const next = stored ? this.follow(entry, stored, follower.role) : undefined;
-    if (entry.live === follower) entry.live = next;
+    await lane.stop();
+    const stored = (await this.store.state(name)).generations.find((g) => g.generation === lane.generation);
+    const next = stored ? this.follow(entry, stored, lane.role, true) : undefined;
+    if (entry.live === lane) entry.live = next;
     else entry.building = next;
     if (!next) await this.reconcile(entry, false);
   }
 
   /** Behind the head with no new checkpoint since the watchdog first saw it behind, for stallAfterMs. */
-  private isStalled(follower: ProjectionFollower, head: number): boolean {
+  private isStalled(lane: ProjectionLane, head: number): boolean {
     const now = performance.now();
-    if (follower.state === 'running' && follower.checkpoint >= head) {
-      this.watched.delete(follower);
+    if (lane.state === 'running' && lane.checkpoint >= head) {
+      this.watched.delete(lane);
       return false;
     }
-    const seen = this.watched.get(follower);
-    if (!seen || seen.checkpoint !== follower.checkpoint) {
-      this.watched.set(follower, { checkpoint: follower.checkpoint, since: now });
+    const seen = this.watched.get(lane);
+    if (!seen || seen.checkpoint !== lane.checkpoint) {
+      this.watched.set(lane, { checkpoint: lane.checkpoint, since: now });
       return false;
     }
     return now - seen.since >= this.stallAfterMs;
   }
 
-  private liveStatus(live: ProjectionFollower | undefined, lagEvents: number): ProjectionStatus['status'] {
+  private liveStatus(live: ProjectionLane | undefined, lagEvents: number): ProjectionStatus['status'] {
     if (!live) return 'idle';
     if (live.state === 'failed') return 'failed';
     const seen = this.watched.get(live);

@@ -22,8 +22,14 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
     });
     afterEach(() => db.dispose());
 
+    const json = (changes: Record<string, unknown>) =>
+      new Map(Object.entries(changes).map(([key, doc]): [string, string | null] => [key, doc === null ? null : JSON.stringify(doc)]));
+    const batch = (fromPosition: number, toPosition: number, changes: Record<string, unknown>, generation = 1, projection = 'p') =>
+      ({ projection, generation, fromPosition, toPosition, lastEventRecordedAt: AT, updatedAt: AT, changes: json(changes) });
     const commit = (fromPosition: number, toPosition: number, changes: Record<string, unknown>, generation = 1, on = store) =>
-      on.commit({ projection: 'p', generation, fromPosition, toPosition, lastEventRecordedAt: AT, updatedAt: AT, changes: new Map(Object.entries(changes)) });
+      on.commit(batch(fromPosition, toPosition, changes, generation));
+    const loaded = async (generation: number, keys: string[]) =>
+      new Map([...(await store.load('p', generation, keys))].map(([key, text]) => [key, JSON.parse(text) as unknown]));
 
     it('makes the first generation active at once', async () => {
       expect(await store.state('p')).toMatchObject({ active: 1, generations: [{ generation: 1, status: 'live', position: 0, version: 1 }] });
@@ -42,7 +48,7 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
       await commit(3, 4, { b: null, c: { n: 4 } });
       expect(await store.activeCheckpoint('p')).toEqual({ generation: 1, position: 4 });
       expect((await store.state('p')).generations[0]).toMatchObject({ position: 4, lastEventRecordedAt: AT, updatedAt: AT });
-      expect(await store.load('p', 1, ['a', 'b', 'c', 'missing'])).toEqual(new Map([['a', { n: 1 }], ['c', { n: 4 }]]));
+      expect(await loaded(1, ['a', 'b', 'c', 'missing'])).toEqual(new Map([['a', { n: 1 }], ['c', { n: 4 }]]));
       await expect(commit(4, 4, { a: 1 })).rejects.toThrow(/forward/);
     });
 
@@ -56,14 +62,42 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
       it('shows nothing of the batch and leaves the checkpoint where it was', async () => {
         await commit(0, 3, { a: { n: 1 } });
         // The third document fails after the checkpoint moved and the first two were written.
-        const poison = { toJSON: () => { throw new Error('disk on fire'); } };
-        await expect(commit(3, 9, { a: { n: 2 }, b: { n: 1 }, boom: poison })).rejects.toThrow('disk on fire');
+        const failing = new Map<string, string | null>([['a', '{"n":2}'], ['b', '{"n":1}']]);
+        const entries = failing.entries.bind(failing);
+        failing.entries = function* () {
+          yield* entries();
+          throw new Error('disk on fire');
+        };
+        failing[Symbol.iterator] = failing.entries;
+        await expect(store.commit({ ...batch(3, 9, {}), changes: failing })).rejects.toThrow('disk on fire');
         expect(await store.activeCheckpoint('p')).toEqual({ generation: 1, position: 3 });
         expect(await store.list('p')).toEqual([{ key: 'a', doc: { n: 1 } }]);
-        // A value JSON cannot hold fails the same way.
-        await expect(commit(3, 9, { a: { n: 3 }, c: { big: 1n } })).rejects.toThrow(/BigInt/);
-        expect(await store.get('p', 'a')).toEqual({ n: 1 });
-        expect((await store.state('p')).generations[0]!.position).toBe(3);
+      });
+    });
+
+    describe('several batches in one commit', () => {
+      beforeEach(() => store.createGeneration('q', 1, AT));
+
+      it('writes every batch, each with its own checkpoint', async () => {
+        await store.commit([batch(0, 7, { a: 1 }), batch(0, 7, { b: 2 }, 1, 'q')]);
+        expect(await store.activeCheckpoint('p')).toEqual({ generation: 1, position: 7 });
+        expect(await store.activeCheckpoint('q')).toEqual({ generation: 1, position: 7 });
+        expect([await store.get('p', 'a'), await store.get('q', 'b')]).toEqual([1, 2]);
+      });
+
+      it('writes nothing of any batch when one is refused, and names the one refused', async () => {
+        await commit(0, 3, { a: 1 });
+        const error = await store.commit([batch(3, 5, { a: 2 }), batch(1, 5, { b: 2 }, 1, 'q')]).catch((e) => e);
+        expect(error).toBeInstanceOf(CheckpointConflictError);
+        expect(error).toMatchObject({ projection: 'q', generation: 1, expected: 1, actual: 0 });
+        expect(await store.get('p', 'a')).toBe(1);
+        expect(await store.activeCheckpoint('p')).toEqual({ generation: 1, position: 3 });
+        expect(await store.count('q')).toBe(0);
+      });
+
+      it('refuses the same generation twice in one commit', async () => {
+        await expect(store.commit([batch(0, 1, { a: 1 }), batch(1, 2, { a: 2 })])).rejects.toThrow(/twice/);
+        expect(await store.activeCheckpoint('p')).toEqual({ generation: 1, position: 0 });
       });
     });
 
@@ -103,7 +137,7 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
       await store.activate('p', 2);
       expect(await store.get('p', 'a')).toBe('new');
       expect(await store.state('p')).toMatchObject({ active: 2, generations: [{ generation: 2, status: 'live', version: 2 }] });
-      expect(await store.load('p', 1, ['a'])).toEqual(new Map());
+      expect(await loaded(1, ['a'])).toEqual(new Map());
       // The old generation's writer finds its checkpoint gone.
       await expect(commit(2, 3, { a: 'stale' })).rejects.toBeInstanceOf(CheckpointConflictError);
       await expect(store.activate('p', 1)).rejects.toBeInstanceOf(CheckpointConflictError);

@@ -43,8 +43,8 @@ export interface CommitBatch {
   toPosition: number;
   lastEventRecordedAt: string | null;
   updatedAt: string;
-  /** Documents to write by key; null deletes. */
-  changes: ReadonlyMap<string, unknown>;
+  /** Documents to write by key, as JSON text (the engine serialises them); null deletes. */
+  changes: ReadonlyMap<string, string | null>;
 }
 
 export type JsonScalar = string | number | boolean | null;
@@ -83,9 +83,14 @@ export interface ProjectionStore {
    * (there is nothing older to answer from); later ones start as 'building'.
    */
   createGeneration(projection: string, version: number, updatedAt: string): Promise<GenerationState>;
-  load(projection: string, generation: number, keys: readonly string[]): Promise<Map<string, unknown>>;
-  /** Throws CheckpointConflictError (nothing written) when the checkpoint moved or the generation is gone. */
-  commit(batch: CommitBatch): Promise<void>;
+  /** The JSON text of those documents of a generation that exist (the engine parses them). */
+  load(projection: string, generation: number, keys: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Writes one or several batches (of different projections or generations) in one transaction:
+   * all or nothing. Throws CheckpointConflictError, naming the batch, when its checkpoint moved or
+   * its generation is gone; nothing of any batch is then written.
+   */
+  commit(batches: CommitBatch | readonly CommitBatch[]): Promise<void>;
   /** Makes `generation` the active one and deletes every other generation, in one transaction. */
   activate(projection: string, generation: number): Promise<void>;
   /** Deletes a generation that is not active (an abandoned build). */
@@ -114,4 +119,23 @@ export class CheckpointConflictError extends Error {
     );
     this.name = 'CheckpointConflictError';
   }
+}
+
+/**
+ * The batches of one commit, checked and in one fixed order (projection, then generation): every
+ * writer takes the checkpoint rows' locks in the same order, so two multi-batch commits cannot
+ * deadlock (PostgreSQL). Shared by the adapters.
+ */
+export function inCommitOrder(batches: CommitBatch | readonly CommitBatch[]): CommitBatch[] {
+  const list = Array.isArray(batches) ? [...(batches as readonly CommitBatch[])] : [batches as CommitBatch];
+  const seen = new Set<string>();
+  for (const batch of list) {
+    if (!(batch.toPosition > batch.fromPosition)) {
+      throw new Error(`A batch must move the checkpoint forward (${batch.fromPosition} -> ${batch.toPosition})`);
+    }
+    const id = `${batch.projection}\u0000${batch.generation}`;
+    if (seen.has(id)) throw new Error(`Projection ${batch.projection} generation ${batch.generation} appears twice in one commit`);
+    seen.add(id);
+  }
+  return list.sort((a, b) => (a.projection < b.projection ? -1 : a.projection > b.projection ? 1 : a.generation - b.generation));
 }

@@ -28,14 +28,17 @@ async function main(): Promise<void> {
   const events = new SqliteEventStore({ filename, busyTimeoutMs: 30_000 });
   const store = new SqliteProjectionStore(events.db);
   const commit = store.commit.bind(store);
-  store.commit = async (batch) => {
+  store.commit = async (batches) => {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
-    await commit(batch);
-    emit({ t: 'commit', generation: batch.generation, from: batch.fromPosition, to: batch.toPosition } satisfies CommitLine);
+    await commit(batches);
+    for (const batch of Array.isArray(batches) ? batches : [batches]) {
+      emit({ t: 'commit', generation: batch.generation, from: batch.fromPosition, to: batch.toPosition } satisfies CommitLine);
+    }
   };
   const quiet = { log: () => undefined, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
   const runner = new ProjectionRunner(events, store, [sampleProjection], new SystemClock(), undefined, {
     batchSize: 25,
+    rebuildBatchSize: 25,
     logger: quiet,
     followLive: mode === 'live',
   });
