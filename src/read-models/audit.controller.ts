@@ -5,6 +5,7 @@ import {
   AUDIT_PROJECTION,
   type AuditEntry,
   type AuditHistoryDoc,
+  type LegacyAuditHistoryDoc,
   auditKey,
   historyAsOf,
   historyEntries,
@@ -120,9 +121,8 @@ export class AuditController {
     }
     // Scope from the stream itself (404 when unknown), not from a possibly lagging document.
     assertProgrammeAccess(req.user, await this.awards.programmeOfApplication(id));
-    const answer = await this.reader.read<AuditHistoryDoc, AuditHistoryDoc | null>(AUDIT_PROJECTION, { minPosition }, (view) =>
-      view.get(auditKey(id)),
-    );
+    type Doc = AuditHistoryDoc | LegacyAuditHistoryDoc;
+    const answer = await this.reader.read<Doc, Doc | null>(AUDIT_PROJECTION, { minPosition }, (view) => view.get(auditKey(id)));
     const doc = answer.data;
     if (!doc) {
       throw new NotFoundError(`Application ${id} is not in the audit read model yet; retry with ?minPosition=`, {
@@ -132,7 +132,9 @@ export class AuditController {
     }
     const rule = this.ruleOf(doc);
     const mask = (entry: AuditEntry): HistoryEntryView => maskEvent(entry, req.user, rule);
-    // The document stores the state after each event; the context after it is folded again here.
+    // The document holds the state after each event; the events come from the store (cut at the
+    // document's revision), and the context after each is folded again here.
+    const events = await this.store.readStream(applicationStreamId(id));
     const resolvePolicy = (programmeId: string, version: string) => this.policies.get(programmeId, version);
     if (asOf === undefined) {
       const data: HistoryView = {
@@ -140,11 +142,11 @@ export class AuditController {
         programmeId: doc.programmeId,
         policyVersion: doc.policyVersion,
         termId: doc.termId,
-        entries: historyEntries(doc, resolvePolicy).map(mask),
+        entries: historyEntries(doc, events, resolvePolicy).map(mask),
       };
       return { ...answer, data };
     }
-    const entry = historyAsOf(doc, asOf, resolvePolicy);
+    const entry = historyAsOf(doc, events, asOf, resolvePolicy);
     const data: AsOfView = {
       applicationId: doc.applicationId,
       asOf,
@@ -226,7 +228,7 @@ export class AuditController {
     }
   }
 
-  private ruleOf(doc: AuditHistoryDoc): ObjectorRule {
+  private ruleOf(doc: { programmeId: string | null; policyVersion: string | null }): ObjectorRule {
     // A stream that does not begin with its submission names no policy: mask for everyone.
     if (doc.programmeId === null || doc.policyVersion === null) return NOBODY;
     return this.policies.get(doc.programmeId, doc.policyVersion).objections;

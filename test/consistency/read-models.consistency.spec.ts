@@ -148,7 +148,7 @@ async function run(seed: number): Promise<RunReport> {
       const doc = (await projectionStore.get(AUDIT_PROJECTION, auditKey(app.id))) as AuditHistoryDoc;
       const stream = await events.readStream(applicationStreamId(app.id));
       const view = await service.getApplication(app.id);
-      expect({ app: app.id, entries: doc.entries.length, state: doc.entries.at(-1)?.stateAfter }).toEqual({
+      expect({ app: app.id, entries: doc.states.length, state: doc.states.at(-1) }).toEqual({
         app: app.id,
         entries: stream.length,
         state: view.state,
