@@ -78,7 +78,8 @@ type Data = Record<string, any>;
 export function createDeadlinesProjection(policies: PolicyLookup): Projection<DeadlineStreamDoc> {
   return defineProjection<DeadlineStreamDoc>({
     name: DEADLINES_PROJECTION,
-    version: 1,
+    // 2: indexed by the next fireable dueAt (the scheduler reads the earliest, not every stream).
+    version: 2,
     handles: HANDLES,
     keys(event) {
       const isApplication = event.streamId.startsWith(APPLICATION_PREFIX);
@@ -92,6 +93,8 @@ export function createDeadlinesProjection(policies: PolicyLookup): Projection<De
       if (!doc) return null;
       return summarise(apply(doc, event, policies));
     },
+    // The scheduler's question, "which deadline fires next", is a range of this index.
+    index: (doc) => (doc.fireable ? doc.nextDueAt : null),
   });
 }
 

@@ -22,6 +22,11 @@ export interface Projection<Doc = unknown> {
    * yet. Called once per key of `keys(event)`, in global order; `key` says which document.
    */
   evolve(document: Doc | null, event: StoredEvent, key: string): Doc | null;
+  /**
+   * A value the store indexes each document by, for range queries in its order (DocumentQuery
+   * `index`), e.g. the next due date; null leaves the document out of them. Pure, like evolve.
+   */
+  index?(document: Doc): string | null;
 }
 
 /** Identity helper that lets TypeScript infer `Doc` from `evolve`. */

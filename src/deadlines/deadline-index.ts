@@ -33,7 +33,8 @@ export class ProjectionDeadlineIndex implements DeadlineIndex {
 
   async due(now: Date): Promise<{ due: Deadline[]; next: string | null; checkpoint: number }> {
     const checkpoint = (await this.store.activeCheckpoint(DEADLINES_PROJECTION))?.position ?? 0;
-    const docs = await this.store.list(DEADLINES_PROJECTION, { where: { fireable: true }, orderBy: 'nextDueAt', limit: PAGE });
+    // The streams with a fireable deadline, earliest next dueAt first (the projection's index).
+    const docs = await this.store.list(DEADLINES_PROJECTION, { index: {}, limit: PAGE });
     return { ...dueIn(docs.map((d) => d.doc as DeadlineStreamDoc), now), checkpoint };
   }
 

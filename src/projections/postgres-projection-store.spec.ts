@@ -4,6 +4,7 @@ import { EventStoreUnavailableError } from '../event-store/event-store.port.js';
 import { PostgresEventStore } from '../event-store/postgres/postgres-event-store.js';
 import { PostgresProjectionStore } from './postgres-projection-store.js';
 import { projectionStoreContract } from './projection-store.contract.js';
+import type { StoredDocument } from './projection-store.port.js';
 
 // CI starts PostgreSQL; when it is unreachable these tests fail rather than skip.
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -66,7 +67,7 @@ describe('PostgreSQL projection store specifics', () => {
     await open().init();
     await open().init(); // a second instance finds nothing to do
     const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-    expect(rows.map((r) => r.version)).toEqual([1, 1000]);
+    expect(rows.map((r) => r.version)).toEqual([1, 1000, 1001]);
     const tables = await admin.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'projection%' ORDER BY table_name`,
       [schema],
@@ -77,13 +78,15 @@ describe('PostgreSQL projection store specifics', () => {
   it('commits a batch larger than one statement and filters it', async () => {
     const store = open();
     await store.createGeneration('p', 1, AT);
-    const changes = new Map<string, string | null>(Array.from({ length: 1203 }, (_, i) => [`k${String(i).padStart(4, '0')}`, JSON.stringify({ even: i % 2 === 0, i })]));
+    const changes = new Map<string, StoredDocument | null>(
+      Array.from({ length: 1203 }, (_, i) => [`k${String(i).padStart(4, '0')}`, { json: JSON.stringify({ even: i % 2 === 0, i }), index: null }]),
+    );
     await store.commit({ projection: 'p', generation: 1, fromPosition: 0, toPosition: 1203, lastEventRecordedAt: AT, updatedAt: AT, changes });
     expect(await store.count('p')).toBe(1203);
     expect(await store.count('p', { where: { even: true } })).toBe(602);
     expect((await store.list('p', { orderBy: 'i', direction: 'desc', limit: 2 })).map((d) => d.key)).toEqual(['k1202', 'k1201']);
     expect((await store.load('p', 1, [...changes.keys()])).size).toBe(1203);
-    const deletes = new Map<string, string | null>([...changes.keys()].slice(0, 1001).map((key) => [key, null]));
+    const deletes = new Map<string, StoredDocument | null>([...changes.keys()].slice(0, 1001).map((key) => [key, null]));
     await store.commit({ projection: 'p', generation: 1, fromPosition: 1203, toPosition: 1204, lastEventRecordedAt: AT, updatedAt: AT, changes: deletes });
     expect(await store.count('p')).toBe(202);
   });

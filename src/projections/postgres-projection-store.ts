@@ -12,7 +12,9 @@ import {
   type DocumentQuery,
   type GenerationState,
   type GenerationStatus,
+  assertIndexQuery,
   inCommitOrder,
+  type StoredDocument,
   type KeyedDocument,
   type ProjectionState,
   type ProjectionStore,
@@ -54,6 +56,14 @@ CREATE TABLE projection_documents (
   doc        TEXT    NOT NULL,
   PRIMARY KEY (projection, generation, key)
 );
+`,
+  },
+  {
+    version: 1001,
+    name: 'index documents by the value a projection gives them (Projection.index)',
+    sql: `
+ALTER TABLE projection_documents ADD COLUMN index_key TEXT COLLATE "C";
+CREATE INDEX projection_documents_index ON projection_documents (projection, generation, index_key) WHERE index_key IS NOT NULL;
 `,
   },
 ];
@@ -202,11 +212,11 @@ export class PostgresProjectionStore implements ProjectionStore {
       );
       throw new CheckpointConflictError(projection, generation, batch.fromPosition, rows[0] ? Number(rows[0].position) : null);
     }
-    const upserts: Array<[string, string]> = [];
+    const upserts: Array<[string, StoredDocument]> = [];
     const deletes: string[] = [];
-    for (const [key, json] of batch.changes) {
-      if (json === null) deletes.push(key);
-      else upserts.push([key, json]);
+    for (const [key, stored] of batch.changes) {
+      if (stored === null) deletes.push(key);
+      else upserts.push([key, stored]);
     }
     for (let offset = 0; offset < deletes.length; offset += this.chunk) {
       const slice = deletes.slice(offset, offset + this.chunk);
@@ -218,11 +228,11 @@ export class PostgresProjectionStore implements ProjectionStore {
     for (let offset = 0; offset < upserts.length; offset += this.chunk) {
       const slice = upserts.slice(offset, offset + this.chunk);
       const params: unknown[] = [projection, generation];
-      for (const [key, json] of slice) params.push(key, json);
-      const values = slice.map((_, i) => `($1, $2, $${3 + 2 * i}, $${4 + 2 * i})`).join(', ');
+      for (const [key, stored] of slice) params.push(key, stored.json, stored.index);
+      const values = slice.map((_, i) => `($1, $2, $${3 + 3 * i}, $${4 + 3 * i}, $${5 + 3 * i})`).join(', ');
       await client.query(
-        `INSERT INTO ${this.t.documents} (projection, generation, key, doc) VALUES ${values}
-         ON CONFLICT (projection, generation, key) DO UPDATE SET doc = EXCLUDED.doc`,
+        `INSERT INTO ${this.t.documents} (projection, generation, key, doc, index_key) VALUES ${values}
+         ON CONFLICT (projection, generation, key) DO UPDATE SET doc = EXCLUDED.doc, index_key = EXCLUDED.index_key`,
         params,
       );
     }
@@ -283,6 +293,8 @@ export class PostgresProjectionStore implements ProjectionStore {
   }
 
   async list(projection: string, query: DocumentQuery = {}): Promise<Array<KeyedDocument<unknown>>> {
+    assertIndexQuery(query);
+    if (query.index) return this.listByIndex(projection, query);
     const where = compileWhere(query.where);
     const byField = query.orderBy !== undefined && query.orderBy !== 'key';
     if (where || byField) return evaluate(await this.scan(projection, query.keyPrefix), query, where);
@@ -306,6 +318,12 @@ export class PostgresProjectionStore implements ProjectionStore {
   }
 
   async count(projection: string, query: DocumentQuery = {}): Promise<number> {
+    assertIndexQuery(query);
+    if (query.index) {
+      const { sql, params } = this.indexFilter(projection, query.index);
+      const [row] = await this.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.t.activeDocuments} WHERE ${sql}`, params, 'counting documents');
+      return Number(row!.n);
+    }
     const where = compileWhere(query.where);
     if (where) return (await this.scan(projection, query.keyPrefix)).filter((row) => where(row.doc)).length;
     const { sql, params } = this.activeFilter(projection, query.keyPrefix);
@@ -320,6 +338,40 @@ export class PostgresProjectionStore implements ProjectionStore {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /** A range of the partial index on (projection, generation, index_key), in its order (COLLATE "C": byte order, as SQLite). */
+  private async listByIndex(projection: string, query: DocumentQuery): Promise<Array<KeyedDocument<unknown>>> {
+    const { sql, params } = this.indexFilter(projection, query.index!);
+    const direction = query.direction === 'desc' ? 'DESC' : 'ASC';
+    const { limit, offset } = pageOf(query);
+    let page = '';
+    if (limit !== undefined) {
+      params.push(limit);
+      page += ` LIMIT $${params.length}`;
+    }
+    params.push(offset);
+    page += ` OFFSET $${params.length}`;
+    const rows = await this.query<{ key: string; doc: string }>(
+      `SELECT d.key, d.doc FROM ${this.t.activeDocuments} WHERE ${sql} ORDER BY d.index_key ${direction}, d.key ${direction}${page}`,
+      params,
+      'listing documents',
+    );
+    return rows.map((row) => ({ key: row.key, doc: JSON.parse(row.doc) }));
+  }
+
+  private indexFilter(projection: string, range: NonNullable<DocumentQuery['index']>): { sql: string; params: unknown[] } {
+    const clauses = ['d.projection = $1', 'd.index_key IS NOT NULL'];
+    const params: unknown[] = [projection];
+    if (range.from !== undefined) {
+      params.push(range.from);
+      clauses.push(`d.index_key >= $${params.length}`);
+    }
+    if (range.to !== undefined) {
+      params.push(range.to);
+      clauses.push(`d.index_key <= $${params.length}`);
+    }
+    return { sql: clauses.join(' AND '), params };
+  }
 
   /** Every document of the active generation under the prefix, parsed; evaluate() orders them. */
   private async scan(projection: string, keyPrefix: string | undefined): Promise<Array<KeyedDocument<unknown>>> {

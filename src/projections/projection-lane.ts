@@ -3,7 +3,7 @@ import type { Projection } from '../../projections/projection.js';
 import { DocumentCache } from './document-cache.js';
 import type { EventBatch } from './event-batches.js';
 import type { ProjectionFollower } from './projection-follower.js';
-import type { CommitBatch, GenerationStatus, ProjectionStore } from './projection-store.port.js';
+import type { CommitBatch, GenerationStatus, ProjectionStore, StoredDocument } from './projection-store.port.js';
 
 export type LaneState = 'running' | 'conflict' | 'failed' | 'stopped';
 
@@ -109,13 +109,15 @@ export class ProjectionLane {
         documents.set(key, { doc, json: null });
       }
     }
-    const changes = new Map<string, string | null>();
+    const changes = new Map<string, StoredDocument | null>();
     for (const [key, entry] of documents) {
-      if (entry.doc !== null) {
-        entry.json = JSON.stringify(entry.doc) ?? null;
-        if (entry.json === null) throw new TypeError(`Projection ${projection.name}: evolve returned undefined for ${key} (return null to delete)`);
+      if (entry.doc === null) {
+        changes.set(key, null);
+        continue;
       }
-      changes.set(key, entry.json);
+      entry.json = JSON.stringify(entry.doc) ?? null;
+      if (entry.json === null) throw new TypeError(`Projection ${projection.name}: evolve returned undefined for ${key} (return null to delete)`);
+      changes.set(key, { json: entry.json, index: projection.index?.(entry.doc) ?? null });
     }
     const recordedAt = last?.metadata?.recordedAt;
     return {

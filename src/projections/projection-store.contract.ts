@@ -1,4 +1,4 @@
-import { CheckpointConflictError, type DocumentQuery, type ProjectionStore } from './projection-store.port.js';
+import { CheckpointConflictError, type DocumentQuery, type ProjectionStore, type StoredDocument } from './projection-store.port.js';
 
 const AT = '2025-03-01T00:00:00.000Z';
 
@@ -22,8 +22,10 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
     });
     afterEach(() => db.dispose());
 
-    const json = (changes: Record<string, unknown>) =>
-      new Map(Object.entries(changes).map(([key, doc]): [string, string | null] => [key, doc === null ? null : JSON.stringify(doc)]));
+    const json = (changes: Record<string, unknown>, index: (doc: unknown) => string | null = () => null) =>
+      new Map(
+        Object.entries(changes).map(([key, doc]): [string, StoredDocument | null] => [key, doc === null ? null : { json: JSON.stringify(doc), index: index(doc) }]),
+      );
     const batch = (fromPosition: number, toPosition: number, changes: Record<string, unknown>, generation = 1, projection = 'p') =>
       ({ projection, generation, fromPosition, toPosition, lastEventRecordedAt: AT, updatedAt: AT, changes: json(changes) });
     const commit = (fromPosition: number, toPosition: number, changes: Record<string, unknown>, generation = 1, on = store) =>
@@ -62,7 +64,7 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
       it('shows nothing of the batch and leaves the checkpoint where it was', async () => {
         await commit(0, 3, { a: { n: 1 } });
         // The third document fails after the checkpoint moved and the first two were written.
-        const failing = new Map<string, string | null>([['a', '{"n":2}'], ['b', '{"n":1}']]);
+        const failing = new Map<string, StoredDocument | null>([['a', { json: '{"n":2}', index: null }], ['b', { json: '{"n":1}', index: null }]]);
         const entries = failing.entries.bind(failing);
         failing.entries = function* () {
           yield* entries();
@@ -72,6 +74,39 @@ export function projectionStoreContract(name: string, fixture: () => Promise<Pro
         await expect(store.commit({ ...batch(3, 9, {}), changes: failing })).rejects.toThrow('disk on fire');
         expect(await store.activeCheckpoint('p')).toEqual({ generation: 1, position: 3 });
         expect(await store.list('p')).toEqual([{ key: 'a', doc: { n: 1 } }]);
+      });
+    });
+
+    describe('an index', () => {
+      const due = (doc: unknown) => (doc as { due?: string }).due ?? null;
+      const commitIndexed = (fromPosition: number, toPosition: number, changes: Record<string, unknown>) =>
+        store.commit({ ...batch(fromPosition, toPosition, {}), changes: json(changes, due) });
+
+      it('lists the documents with an index value in its order, within inclusive bounds, leaving out those without one', async () => {
+        await commitIndexed(0, 1, {
+          a: { due: '2025-03-05T16:00:00.000Z' },
+          b: { due: '2025-03-01T16:00:00.000Z' },
+          c: { none: true },
+          d: { due: '2025-03-05T16:00:00.000Z' },
+          e: { due: '2025-04-01T16:00:00.000Z' },
+        });
+        const keys = async (query: DocumentQuery) => (await store.list('p', query)).map((d) => d.key);
+        expect(await keys({ index: {} })).toEqual(['b', 'a', 'd', 'e']);
+        expect(await keys({ index: { to: '2025-03-05T16:00:00.000Z' } })).toEqual(['b', 'a', 'd']);
+        expect(await keys({ index: { from: '2025-03-02', to: '2025-03-31' } })).toEqual(['a', 'd']);
+        expect(await keys({ index: {}, limit: 2, direction: 'desc' })).toEqual(['e', 'd']);
+        expect(await store.count('p', { index: { from: '2025-03-02' } })).toBe(3);
+        // A rewrite moves the document in the index, or out of it.
+        await commitIndexed(1, 2, { e: { due: '2025-01-01T00:00:00.000Z' }, b: { none: true } });
+        expect(await keys({ index: {} })).toEqual(['e', 'a', 'd']);
+        await expect(store.list('p', { index: {}, where: { due: 'x' } })).rejects.toThrow(/index query/);
+      });
+
+      it('answers from the active generation only', async () => {
+        await commitIndexed(0, 1, { a: { due: '2025-03-01' } });
+        await store.createGeneration('p', 2, AT);
+        await store.commit({ ...batch(0, 1, {}, 2), changes: json({ b: { due: '2025-03-01' } }, due) });
+        expect((await store.list('p', { index: {} })).map((d) => d.key)).toEqual(['a']);
       });
     });
 

@@ -5,7 +5,8 @@
  *   projection_registry    (projection PK, active_generation, last_generation)
  *   projection_checkpoints (projection, generation, version, status, position,
  *                           last_event_recorded_at, updated_at)           PK (projection, generation)
- *   projection_documents   (projection, generation, key, doc JSON)       PK (projection, generation, key)
+ *   projection_documents   (projection, generation, key, doc JSON, index_key)
+ *                                           unique (projection, generation, key), index (projection, generation, index_key)
  *
  * A generation is one complete build of a read model. Queries read the registry's active one; a
  * rebuild fills a new 'building' generation beside it, then `activate` swaps them in one transaction.
@@ -43,8 +44,14 @@ export interface CommitBatch {
   toPosition: number;
   lastEventRecordedAt: string | null;
   updatedAt: string;
-  /** Documents to write by key, as JSON text (the engine serialises them); null deletes. */
-  changes: ReadonlyMap<string, string | null>;
+  /** Documents to write by key (the engine serialises them); null deletes. */
+  changes: ReadonlyMap<string, StoredDocument | null>;
+}
+
+/** A document as the store keeps it: JSON text and the value it is indexed by (Projection.index). */
+export interface StoredDocument {
+  json: string;
+  index: string | null;
 }
 
 export type JsonScalar = string | number | boolean | null;
@@ -56,6 +63,13 @@ export type JsonScalar = string | number | boolean | null;
 export interface DocumentQuery {
   where?: Record<string, JsonScalar | readonly JsonScalar[]>;
   keyPrefix?: string;
+  /**
+   * Only documents whose index value (Projection.index) lies between `from` and `to` (inclusive,
+   * either optional), in the order of that value, then key; documents without one are left out.
+   * Served by an index of the store, so a query reads only what it returns. Not combined with
+   * `where`, `orderBy` or `keyPrefix`.
+   */
+  index?: { from?: string; to?: string };
   /** A JSON field, or 'key' (default). Ties are broken by key. */
   orderBy?: string;
   direction?: 'asc' | 'desc';
@@ -138,4 +152,11 @@ export function inCommitOrder(batches: CommitBatch | readonly CommitBatch[]): Co
     seen.add(id);
   }
   return list.sort((a, b) => (a.projection < b.projection ? -1 : a.projection > b.projection ? 1 : a.generation - b.generation));
+}
+
+/** The index query's checks, shared by the adapters. */
+export function assertIndexQuery(query: DocumentQuery): void {
+  if (query.index && (query.where !== undefined || (query.orderBy !== undefined && query.orderBy !== 'key') || query.keyPrefix !== undefined)) {
+    throw new Error('An index query takes no where, orderBy or keyPrefix');
+  }
 }

@@ -48,7 +48,7 @@ describe('SQLite projection store specifics', () => {
         { key: 'b', doc: { n: 2 } },
         { key: '申报:1', doc: '中' },
       ]);
-      await stores[0]!.commit({ projection: 'p', generation: 1, fromPosition: 9, toPosition: 10, lastEventRecordedAt: null, updatedAt: 'x', changes: new Map([['a', '{"n":3}']]) });
+      await stores[0]!.commit({ projection: 'p', generation: 1, fromPosition: 9, toPosition: 10, lastEventRecordedAt: null, updatedAt: 'x', changes: new Map([['a', { json: '{"n":3}', index: null }]]) });
       expect(await stores[1]!.get('p', 'a')).toEqual({ n: 3 });
       for (const store of stores) await store.close();
     } finally {

@@ -10,6 +10,7 @@ import {
   type DocumentQuery,
   type GenerationState,
   type GenerationStatus,
+  assertIndexQuery,
   inCommitOrder,
   type JsonScalar,
   type KeyedDocument,
@@ -40,9 +41,13 @@ CREATE TABLE IF NOT EXISTS projection_documents (
   generation INTEGER NOT NULL,
   key        TEXT    NOT NULL,
   doc        TEXT    NOT NULL,
+  index_key  TEXT,
   UNIQUE (projection, generation, key)
 );
 `;
+
+/** Created after the column exists (a file migrated from an earlier schema gets it first). */
+const SQLITE_INDEX_KEY_INDEX = 'CREATE INDEX IF NOT EXISTS projection_documents_index ON projection_documents (projection, generation, index_key)';
 
 /**
  * Documents were first kept in a WITHOUT ROWID table, whose rows live in the key's B-tree: right
@@ -65,6 +70,7 @@ function migrateDocumentsToRowidTable(db: Database.Database): void {
         generation INTEGER NOT NULL,
         key        TEXT    NOT NULL,
         doc        TEXT    NOT NULL,
+        index_key  TEXT,
         UNIQUE (projection, generation, key)
       );
       INSERT INTO projection_documents_rowid (projection, generation, key, doc)
@@ -74,6 +80,16 @@ function migrateDocumentsToRowidTable(db: Database.Database): void {
     `);
   });
   migrate.immediate();
+}
+
+/** The index_key column came with Projection.index: a file made before gets it (null: no index yet). */
+function addIndexKeyColumn(db: Database.Database): void {
+  const hasColumn = () => db.prepare<[], { name: string }>('PRAGMA table_info(projection_documents)').all().some((c) => c.name === 'index_key');
+  if (hasColumn()) return;
+  const add = db.transaction(() => {
+    if (!hasColumn()) db.exec('ALTER TABLE projection_documents ADD COLUMN index_key TEXT');
+  });
+  add.immediate();
 }
 
 interface CheckpointRow {
@@ -97,6 +113,7 @@ const ACTIVE_DOCS =
  */
 export class SqliteProjectionStore implements ProjectionStore {
   private readonly stmt;
+  private readonly queries = new Map<string, Database.Statement>();
 
   /** `ownsConnection`: close it on close(); false for the event store's shared handle. */
   constructor(
@@ -105,6 +122,8 @@ export class SqliteProjectionStore implements ProjectionStore {
   ) {
     db.exec(SQLITE_PROJECTION_SCHEMA);
     migrateDocumentsToRowidTable(db);
+    addIndexKeyColumn(db);
+    db.exec(SQLITE_INDEX_KEY_INDEX);
     this.stmt = {
       registry: db.prepare<[string], { active_generation: number; last_generation: number }>(
         'SELECT active_generation, last_generation FROM projection_registry WHERE projection = ?',
@@ -129,7 +148,8 @@ export class SqliteProjectionStore implements ProjectionStore {
         'SELECT doc FROM projection_documents WHERE projection = ? AND generation = ? AND key = ?',
       ),
       upsertDoc: db.prepare(
-        'INSERT INTO projection_documents (projection, generation, key, doc) VALUES (?, ?, ?, ?) ON CONFLICT (projection, generation, key) DO UPDATE SET doc = excluded.doc',
+        'INSERT INTO projection_documents (projection, generation, key, doc, index_key) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (projection, generation, key) DO UPDATE SET doc = excluded.doc, index_key = excluded.index_key',
       ),
       deleteDoc: db.prepare('DELETE FROM projection_documents WHERE projection = ? AND generation = ? AND key = ?'),
       setActive: db.prepare('UPDATE projection_registry SET active_generation = ? WHERE projection = ?'),
@@ -209,9 +229,9 @@ export class SqliteProjectionStore implements ProjectionStore {
         if (moved.changes !== 1) {
           throw new CheckpointConflictError(projection, generation, batch.fromPosition, this.stmt.position.get(projection, generation)?.position ?? null);
         }
-        for (const [key, json] of batch.changes) {
-          if (json === null) this.stmt.deleteDoc.run(projection, generation, key);
-          else this.stmt.upsertDoc.run(projection, generation, key, json);
+        for (const [key, stored] of batch.changes) {
+          if (stored === null) this.stmt.deleteDoc.run(projection, generation, key);
+          else this.stmt.upsertDoc.run(projection, generation, key, stored.json, stored.index);
         }
       }
     });
@@ -254,20 +274,31 @@ export class SqliteProjectionStore implements ProjectionStore {
     const { sql, params } = filter(projection, query);
     const direction = query.direction === 'desc' ? 'DESC' : 'ASC';
     let order = `d.key ${direction}`;
-    if (query.orderBy && query.orderBy !== 'key') {
+    if (query.index) order = `d.index_key ${direction}, d.key ${direction}`;
+    else if (query.orderBy && query.orderBy !== 'key') {
       order = `json_extract(d.doc, ?) ${direction}, d.key ${direction}`;
       params.push(jsonPath(query.orderBy));
     }
     params.push(query.limit ?? -1, query.offset ?? 0);
-    const rows = this.db
-      .prepare<unknown[], { key: string; doc: string }>(`SELECT d.key, d.doc FROM ${ACTIVE_DOCS} WHERE ${sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(...params);
+    const rows = this.statement<{ key: string; doc: string }>(`SELECT d.key, d.doc FROM ${ACTIVE_DOCS} WHERE ${sql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
+      ...params,
+    );
     return rows.map((row) => ({ key: row.key, doc: JSON.parse(row.doc) }));
   }
 
   async count(projection: string, query: DocumentQuery = {}): Promise<number> {
     const { sql, params } = filter(projection, query);
-    return this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM ${ACTIVE_DOCS} WHERE ${sql}`).get(...params)!.n;
+    return this.statement<{ n: number }>(`SELECT COUNT(*) AS n FROM ${ACTIVE_DOCS} WHERE ${sql}`).get(...params)!.n;
+  }
+
+  /** Queries are built from a few shapes: each is prepared once. */
+  private statement<Row>(sql: string): Database.Statement<unknown[], Row> {
+    let statement = this.queries.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.queries.size < 256) this.queries.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], Row>;
   }
 
   async close(): Promise<void> {
@@ -297,8 +328,21 @@ function jsonPath(field: string): string {
 const bindable = (value: Exclude<JsonScalar, null>) => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
 
 function filter(projection: string, query: DocumentQuery): { sql: string; params: unknown[] } {
+  assertIndexQuery(query);
   const clauses = ['d.projection = ?'];
   const params: unknown[] = [projection];
+  if (query.index) {
+    // A range of the (projection, generation, index_key) index: NOT NULL leaves the unindexed out.
+    clauses.push('d.index_key IS NOT NULL');
+    if (query.index.from !== undefined) {
+      clauses.push('d.index_key >= ?');
+      params.push(query.index.from);
+    }
+    if (query.index.to !== undefined) {
+      clauses.push('d.index_key <= ?');
+      params.push(query.index.to);
+    }
+  }
   if (query.keyPrefix) {
     // Exact, case-sensitive prefix as a range of the primary key (BINARY: UTF-8 byte order), so a
     // prefix list reads only its own keys; LIKE would ignore ASCII case, substr() scans them all.
