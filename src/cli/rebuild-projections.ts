@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { SystemClock } from '../clock/clock.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { EMBEDDED_EVENTS_FILE, createEventStore } from '../event-store/create-event-store.js';
@@ -46,10 +47,9 @@ async function main(): Promise<number> {
   let failed = false;
   try {
     await runner.start();
-    for (const projection of projections) {
-      const status = await runner.rebuild(projection.name);
-      failed = !(await follow(runner, status)) || failed;
-    }
+    // Started together, the builds share one read of the store (one follower for every lane).
+    await Promise.all(projections.map((projection) => runner.rebuild(projection.name)));
+    failed = !(await follow(runner, projections.map((p) => p.name)));
   } finally {
     await runner.stop();
     await store.close();
@@ -58,23 +58,36 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** Draws the progress bar until the switch; false if the build failed. */
-async function follow(runner: ProjectionRunner, initial: ProjectionStatus): Promise<boolean> {
-  const name = initial.name;
-  let status = initial;
-  while (status.rebuild) {
-    const { rebuild } = status;
-    if (rebuild.state === 'failed') {
-      process.stderr.write(`\n${name}: failed at position ${rebuild.checkpoint}: ${rebuild.error}\n`);
-      return false;
+/**
+ * Draws one progress bar for the builds still running (the slowest one's position and rate) and a
+ * line for each one that switched, until all have; false if one failed.
+ */
+async function follow(runner: ProjectionRunner, names: string[]): Promise<boolean> {
+  const started = performance.now();
+  const pending = new Set(names);
+  let ok = true;
+  while (pending.size > 0) {
+    const statuses: ProjectionStatus[] = await Promise.all([...pending].map((name) => runner.status(name)));
+    for (const status of statuses) {
+      const { name, rebuild } = status;
+      if (rebuild?.state === 'failed') {
+        process.stderr.write(`\n${name}: failed at position ${rebuild.checkpoint}: ${rebuild.error}\n`);
+        pending.delete(name);
+        ok = false;
+      } else if (!rebuild) {
+        const seconds = (performance.now() - started) / 1000;
+        process.stderr.write(`\r${' '.repeat(100)}\r${name}: generation ${status.generation} is active at position ${status.checkpoint} (${seconds.toFixed(1)} s)\n`);
+        pending.delete(name);
+      }
     }
-    process.stderr.write(`\r${bar(name, rebuild.percent, rebuild.eventsPerSecond, rebuild.etaSeconds, rebuild.checkpoint, rebuild.head)}`);
-    await Promise.race([runner.whenRebuilt(name), new Promise((resolve) => setTimeout(resolve, 250))]);
-    status = await runner.status(name);
+    const building = statuses.filter((s) => s.rebuild && pending.has(s.name));
+    if (building.length === 0) break;
+    const slowest = building.reduce((a, b) => (b.rebuild!.checkpoint < a.rebuild!.checkpoint ? b : a)).rebuild!;
+    const label = building.length === 1 ? building[0]!.name : `${building.length} projections`;
+    process.stderr.write(`\r${bar(label, slowest.percent, slowest.eventsPerSecond, slowest.etaSeconds, slowest.checkpoint, slowest.head)}`);
+    await Promise.race([Promise.all(building.map((s) => runner.whenRebuilt(s.name))), new Promise((resolve) => setTimeout(resolve, 250))]);
   }
-  process.stderr.write(`\r${bar(name, 100, null, 0, status.checkpoint, status.head)}\n`);
-  process.stderr.write(`${name}: generation ${status.generation} is active at position ${status.checkpoint}\n`);
-  return true;
+  return ok;
 }
 
 function bar(name: string, percent: number, eventsPerSecond: number | null, etaSeconds: number | null, at: number, head: number): string {
