@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock/clock.js';
 import type { EventStore, Subscription } from '../event-store/event-store.port.js';
 import { EventBatches, type EventBatch } from './event-batches.js';
@@ -16,6 +17,12 @@ export interface FollowerOptions {
   clock: Clock;
   /** Events per batch (and per page of the subscription). */
   batchSize: number;
+  /**
+   * While catching up (batches come full), commit once this many events were applied, or this many
+   * documents are dirty across the lanes, or this long passed, whichever comes first. A batch that
+   * is not full (the head is reached) is always committed.
+   */
+  commitEvery?: { events?: number; documents?: number; ms?: number };
   logger: FollowerLogger;
 }
 
@@ -52,7 +59,7 @@ export class ProjectionFollower {
     this.lanes.add(lane);
     if (!this.running) return this.start();
     const newType = [...lane.handles].some((type) => !this.types.has(type));
-    if (restart || newType || lane.checkpoint < this.position) this.restart();
+    if (restart || newType || lane.applied < this.position) this.restart();
   }
 
   /** Takes a lane off (after the batch in progress, if any); the last one out stops the follower. */
@@ -77,7 +84,7 @@ export class ProjectionFollower {
   private start(): void {
     const lanes = [...this.lanes];
     if (this.stopped || lanes.length === 0) return;
-    const from = Math.min(...lanes.map((lane) => lane.checkpoint));
+    const from = Math.min(...lanes.map((lane) => lane.applied));
     this.types = new Set(lanes.flatMap((lane) => [...lane.handles]));
     this.position = from;
     this.running = true;
@@ -107,21 +114,28 @@ export class ProjectionFollower {
   }
 
   private async run(subscription: Subscription, batches: EventBatches): Promise<void> {
+    const every = { events: 100_000, documents: 20_000, ms: 5000, ...this.options.commitEvery };
+    let applied = 0;
+    let since = performance.now();
+    const commit = async () => {
+      applied = 0;
+      since = performance.now();
+      const committed = await this.exclusively(() => this.commit());
+      for (const lane of committed) if (lane.state === 'running') await lane.options.onCommit(lane);
+    };
     try {
       while (!this.stopped) {
         const from = this.position;
-        const batch = await batches.next();
+        const next = batches.next();
+        // Caught up (no batch ready within this turn of the event loop): commit what was applied.
+        if (this.uncommitted() && !(await readyThisTurn(next))) await commit();
+        const batch = await next;
         if (this.stopped || this.restartRequested || batch === null) break;
         this.position = batch.position;
-        const applying = this.apply(batch, from);
-        this.applying = applying;
-        let committed: ProjectionLane[];
-        try {
-          committed = await applying;
-        } finally {
-          this.applying = undefined;
-        }
-        for (const lane of committed) if (lane.state === 'running') await lane.options.onCommit(lane);
+        await this.exclusively(() => this.apply(batch, from));
+        applied += batch.events.length;
+        const dirty = [...this.lanes].reduce((n, lane) => n + lane.dirtyDocuments, 0);
+        if (applied >= every.events || dirty >= every.documents || performance.now() - since >= every.ms) await commit();
       }
     } catch (error) {
       // The subscription failed: every lane stops; the runner's watchdog restarts them.
@@ -137,19 +151,46 @@ export class ProjectionFollower {
     }
   }
 
-  /** Prepares every lane the batch is for, commits them together (all or nothing); the lanes committed. */
-  private async apply(batch: EventBatch, from: number): Promise<ProjectionLane[]> {
+  /** Runs `work` as the follower's batch in progress (detach and stop wait for it). */
+  private async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const running = work();
+    this.applying = running;
+    try {
+      return await running;
+    } finally {
+      this.applying = undefined;
+    }
+  }
+
+  private uncommitted(): boolean {
+    for (const lane of this.lanes) if (lane.state === 'running' && lane.applied > lane.checkpoint) return true;
+    return false;
+  }
+
+  /** Evolves the batch in every lane it is for; a lane whose evolve throws leaves. */
+  private async apply(batch: EventBatch, from: number): Promise<void> {
+    for (const lane of this.lanes) {
+      // A lane behind `from` waits for the restart its attach asked for.
+      if (lane.state !== 'running' || lane.applied < from || lane.applied >= batch.position) continue;
+      try {
+        await lane.apply(batch);
+      } catch (error) {
+        this.failLane(lane, error);
+      }
+    }
+  }
+
+  /** Commits what every lane applied, in one transaction; the lanes committed. */
+  private async commit(): Promise<ProjectionLane[]> {
     const updatedAt = this.options.clock.now().toISOString();
     let prepared: PreparedBatch[] = [];
     for (const lane of this.lanes) {
-      // A lane behind `from` waits for the restart its attach asked for.
-      if (lane.state !== 'running' || lane.checkpoint < from || lane.checkpoint >= batch.position) continue;
+      if (lane.state !== 'running') continue;
       try {
-        const ready = await lane.prepare(batch, updatedAt);
+        const ready = lane.prepare(updatedAt);
         if (ready) prepared.push(ready);
       } catch (error) {
-        this.options.logger.error(`Projection ${lane.name} (generation ${lane.generation}) stopped after position ${lane.checkpoint}: ${errorMessage(error)}`);
-        lane.fail(error);
+        this.failLane(lane, error);
       }
     }
     while (prepared.length > 0) {
@@ -161,10 +202,7 @@ export class ProjectionFollower {
           ? prepared.find((p) => p.lane.name === error.projection && p.lane.generation === error.generation)
           : undefined;
         if (!conflicted) {
-          for (const { lane } of prepared) {
-            this.options.logger.error(`Projection ${lane.name} (generation ${lane.generation}) stopped after position ${lane.checkpoint}: ${errorMessage(error)}`);
-            lane.fail(error);
-          }
+          for (const { lane } of prepared) this.failLane(lane, error);
           return [];
         }
         // That lane's generation moved on elsewhere: it leaves, the others commit without it.
@@ -175,6 +213,20 @@ export class ProjectionFollower {
     for (const ready of prepared) ready.lane.committed(ready);
     return prepared.map((p) => p.lane);
   }
+
+  private failLane(lane: ProjectionLane, error: unknown): void {
+    this.options.logger.error(`Projection ${lane.name} (generation ${lane.generation}) stopped after position ${lane.checkpoint}: ${errorMessage(error)}`);
+    lane.fail(error);
+  }
+}
+
+/** True when `promise` settles before the event loop's next turn (a page already read), false otherwise. */
+function readyThisTurn(promise: Promise<unknown>): Promise<boolean> {
+  let handle: NodeJS.Immediate | undefined;
+  const turn = new Promise<boolean>((resolve) => {
+    handle = setImmediate(() => resolve(false));
+  });
+  return Promise.race([promise.then(() => true, () => true), turn]).finally(() => clearImmediate(handle));
 }
 
 function errorMessage(error: unknown): string {

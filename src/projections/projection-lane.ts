@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Projection } from '../../projections/projection.js';
+import type { StoredEvent } from '../event-store/event-store.port.js';
 import { DocumentCache } from './document-cache.js';
 import type { EventBatch } from './event-batches.js';
 import type { ProjectionFollower } from './projection-follower.js';
@@ -14,15 +15,15 @@ export interface LaneOptions {
   /** The generation's stored checkpoint: the lane applies the events after it. */
   fromPosition: number;
   store: ProjectionStore;
-  /** JSON bytes of documents kept between batches. */
+  /** JSON bytes of (committed) documents kept between batches. */
   cacheBytes: number;
-  /** After each committed batch; awaited, so the next batch waits for it (e.g. an activation). */
+  /** After each commit of this lane; awaited, so the next batch waits for it (e.g. an activation). */
   onCommit(lane: ProjectionLane): Promise<void>;
   /** When the lane stopped on its own: a conflict or a failure (not after stop()). */
   onExit(lane: ProjectionLane): void;
 }
 
-/** One batch of one lane, ready to commit: the store's batch and the documents it writes. */
+/** What a lane has applied since its last commit, ready to be committed. */
 export interface PreparedBatch {
   lane: ProjectionLane;
   batch: CommitBatch;
@@ -31,12 +32,23 @@ export interface PreparedBatch {
 
 /**
  * One generation of one projection being kept up to date: its checkpoint, its state and its
- * documents' cache. The events come from the follower it is attached to (several lanes share one
- * subscription and one transaction per batch); the lane turns a batch into its documents.
+ * documents. The events come from the follower it is attached to (several lanes share one
+ * subscription and one transaction per commit).
+ *
+ * `apply` evolves a batch into the lane's dirty documents (in memory); `prepare` turns them into
+ * a commit (documents serialised once, however many events changed them) that moves the stored
+ * checkpoint from `checkpoint` to `applied`. The follower decides when to commit: after every batch
+ * while the lane is caught up, every so many events or documents while it catches up (a rebuild),
+ * which is what keeps a long catch-up from rewriting a document once per event. Nothing is stored
+ * between commits; a crash resumes from the stored checkpoint.
  */
 export class ProjectionLane {
+  /** Stored checkpoint: what the read model's documents reflect. */
   checkpoint: number;
+  /** Applied in memory (>= checkpoint): the dirty documents hold the difference. */
+  applied: number;
   lastEventRecordedAt: string | null = null;
+  private appliedRecordedAt: string | null = null;
   /** performance.now() of the last commit (monotonic: the injected clock may be a manual one). */
   lastProgressAt = performance.now();
   state: LaneState = 'running';
@@ -45,9 +57,12 @@ export class ProjectionLane {
   follower: ProjectionFollower | undefined;
   readonly handles: ReadonlySet<string>;
   readonly cache: DocumentCache;
+  /** Documents changed since the last commit (null: deleted). Never evicted: they exist nowhere else. */
+  private readonly dirty = new Map<string, unknown>();
 
   constructor(readonly options: LaneOptions) {
     this.checkpoint = options.fromPosition;
+    this.applied = options.fromPosition;
     this.role = options.role;
     this.handles = new Set(options.projection.handles);
     // A generation at position 0 has no document yet (documents are written only with a checkpoint move).
@@ -62,64 +77,61 @@ export class ProjectionLane {
     return this.options.generation;
   }
 
+  /** Documents changed and not committed yet. */
+  get dirtyDocuments(): number {
+    return this.dirty.size;
+  }
+
   /** Stops the lane and takes it off its follower (waits for a batch in progress). */
   async stop(): Promise<void> {
     if (this.state === 'running') this.state = 'stopped';
     await this.follower?.detach(this);
   }
 
-  /**
-   * The documents this batch changes, evolved from the cached or stored ones; null when the batch
-   * brings nothing after the checkpoint. Throws what evolve (or serialising its result) throws.
-   */
-  async prepare(batch: EventBatch, updatedAt: string): Promise<PreparedBatch | null> {
-    if (batch.position <= this.checkpoint) return null;
-    const { projection, store, generation } = this.options;
-    const current = new Map<string, unknown>();
-    const missing: string[] = [];
-    const touched: Array<{ event: EventBatch['events'][number]; keys: string[] }> = [];
-    let last: EventBatch['events'][number] | undefined;
+  /** Evolves the batch's events after `applied` into the dirty documents. Throws what evolve throws. */
+  async apply(batch: EventBatch): Promise<void> {
+    if (batch.position <= this.applied) return;
+    const { projection } = this.options;
+    const touched: Array<{ event: StoredEvent; keys: readonly string[] }> = [];
+    let last: StoredEvent | undefined;
     for (const event of batch.events) {
       // A restarted subscription may repeat events already applied.
-      if (event.position <= this.checkpoint) continue;
+      if (event.position <= this.applied) continue;
       last = event;
       if (!this.handles.has(event.type)) continue;
-      const keys = [...new Set(projection.keys(event))];
-      touched.push({ event, keys });
-      for (const key of keys) {
-        if (current.has(key)) continue;
-        const cached = this.cache.get(key);
-        if (cached === undefined) missing.push(key);
-        current.set(key, cached ?? null);
-      }
+      const keys = projection.keys(event);
+      touched.push({ event, keys: keys.length > 1 ? [...new Set(keys)] : keys });
     }
-    if (missing.length > 0) {
-      const texts = await store.load(projection.name, generation, missing);
-      for (const [key, json] of texts) {
-        const doc = JSON.parse(json) as unknown;
-        current.set(key, doc);
-        this.cache.loaded(key, doc, json.length);
-      }
-    }
-    const documents = new Map<string, { doc: unknown; json: string | null }>();
+    const current = await this.documentsOf(touched);
     for (const { event, keys } of touched) {
       for (const key of keys) {
         const doc = projection.evolve(current.get(key) ?? null, event, key);
         current.set(key, doc);
-        documents.set(key, { doc, json: null });
+        this.dirty.set(key, doc);
       }
     }
+    this.applied = batch.position;
+    const recordedAt = last?.metadata?.recordedAt;
+    if (typeof recordedAt === 'string') this.appliedRecordedAt = recordedAt;
+  }
+
+  /** The commit of what was applied since the last one (null: nothing to commit). Throws what serialising throws. */
+  prepare(updatedAt: string): PreparedBatch | null {
+    if (this.applied <= this.checkpoint) return null;
+    const { projection, generation } = this.options;
+    const documents = new Map<string, { doc: unknown; json: string | null }>();
     const changes = new Map<string, StoredDocument | null>();
-    for (const [key, entry] of documents) {
-      if (entry.doc === null) {
+    for (const [key, doc] of this.dirty) {
+      if (doc === null) {
+        documents.set(key, { doc, json: null });
         changes.set(key, null);
         continue;
       }
-      entry.json = JSON.stringify(entry.doc) ?? null;
-      if (entry.json === null) throw new TypeError(`Projection ${projection.name}: evolve returned undefined for ${key} (return null to delete)`);
-      changes.set(key, { json: entry.json, index: projection.index?.(entry.doc) ?? null });
+      const json = JSON.stringify(doc) as string | undefined;
+      if (json === undefined) throw new TypeError(`Projection ${projection.name}: evolve returned undefined for ${key} (return null to delete)`);
+      documents.set(key, { doc, json });
+      changes.set(key, { json, index: projection.index?.(doc) ?? null });
     }
-    const recordedAt = last?.metadata?.recordedAt;
     return {
       lane: this,
       documents,
@@ -127,20 +139,21 @@ export class ProjectionLane {
         projection: projection.name,
         generation,
         fromPosition: this.checkpoint,
-        toPosition: batch.position,
-        lastEventRecordedAt: typeof recordedAt === 'string' ? recordedAt : this.lastEventRecordedAt,
+        toPosition: this.applied,
+        lastEventRecordedAt: this.appliedRecordedAt ?? this.lastEventRecordedAt,
         updatedAt,
         changes,
       },
     };
   }
 
-  /** The batch is in the store: move on. */
+  /** The commit is in the store: its documents are now the stored ones. */
   committed(prepared: PreparedBatch): void {
     this.checkpoint = prepared.batch.toPosition;
     this.lastEventRecordedAt = prepared.batch.lastEventRecordedAt;
     this.lastProgressAt = performance.now();
     this.cache.committed(prepared.documents);
+    this.dirty.clear();
   }
 
   /** Another writer moved this generation's checkpoint, or the generation is gone. */
@@ -152,10 +165,38 @@ export class ProjectionLane {
     this.exit('failed', error instanceof Error ? error.message : String(error));
   }
 
+  /** The current document of each key: dirty, cached, or read from the store (one read for all missing). */
+  private async documentsOf(touched: ReadonlyArray<{ keys: readonly string[] }>): Promise<Map<string, unknown>> {
+    const current = new Map<string, unknown>();
+    const missing: string[] = [];
+    for (const { keys } of touched) {
+      for (const key of keys) {
+        if (current.has(key)) continue;
+        if (this.dirty.has(key)) {
+          current.set(key, this.dirty.get(key));
+          continue;
+        }
+        const cached = this.cache.get(key);
+        if (cached === undefined) missing.push(key);
+        current.set(key, cached ?? null);
+      }
+    }
+    if (missing.length > 0) {
+      const { projection, store, generation } = this.options;
+      for (const [key, json] of await store.load(projection.name, generation, missing)) {
+        const doc = JSON.parse(json) as unknown;
+        current.set(key, doc);
+        this.cache.loaded(key, doc, json.length);
+      }
+    }
+    return current;
+  }
+
   private exit(state: 'conflict' | 'failed', message: string): void {
     if (this.state !== 'running') return;
     this.state = state;
     this.error = message;
+    this.dirty.clear();
     void this.follower?.detach(this);
     this.options.onExit(this);
   }

@@ -62,15 +62,20 @@ describe('projection runner', () => {
   };
   const documents = async (name: string) => Object.fromEntries((await store.list(name)).map(({ key, doc }) => [key, doc]));
 
-  it('catches up in batches of at most batchSize, then follows live appends', async () => {
-    await appendAll(events, Array.from({ length: 1234 }, (_, i) => submitted(i)));
+  const recordCommits = () => {
     const commits: CommitBatch[] = [];
     const commit = store.commit.bind(store);
     store.commit = async (batches) => {
       commits.push(...inCommitOrder(batches));
       return commit(batches);
     };
-    const runner = await startRunner([sampleProjection], { batchSize: 500 });
+    return commits;
+  };
+
+  it('catches up in batches of at most batchSize, committing every commitEvery events, then follows live appends', async () => {
+    await appendAll(events, Array.from({ length: 1234 }, (_, i) => submitted(i)));
+    const commits = recordCommits();
+    const runner = await startRunner([sampleProjection], { batchSize: 500, commitEvery: { events: 500 } });
     expect(await runner.waitFor('sample-submissions', 1234, 5000)).toBe(true);
     expect(commits.map((c) => c.toPosition - c.fromPosition)).toEqual([500, 500, 234]);
 
@@ -80,6 +85,20 @@ describe('projection runner', () => {
       Object.fromEntries(projectInMemory(sampleProjection, await events.readAll({ limit: 10_000 }))),
     );
     expect(await runner.status('sample-submissions')).toMatchObject({ status: 'live', checkpoint: head, head, lagEvents: 0, lagSeconds: 0, generation: 1 });
+  });
+
+  it('commits a long catch-up once it is caught up (within commitEvery), each document written once', async () => {
+    // Ten submissions per programme document: ten evolves, one write each.
+    await appendAll(events, Array.from({ length: 1000 }, (_, i) => submitted(i, `prog-${i % 100}`)));
+    const commits = recordCommits();
+    const runner = await startRunner([counter(1)], { batchSize: 100 });
+    expect(await runner.waitFor('counter', 1000, 5000)).toBe(true);
+    expect(commits.map((c) => [c.fromPosition, c.toPosition, c.changes.size])).toEqual([[0, 1000, 100]]);
+    expect(await store.get('counter', 'prog-7')).toEqual({ n: 10 });
+    // Live: each append is committed as soon as it is applied.
+    const head = await appendAll(events, [submitted(1000, 'prog-7')]);
+    expect(await runner.waitFor('counter', head, 2000)).toBe(true);
+    expect(commits.at(-1)).toMatchObject({ fromPosition: 1000, toPosition: head });
   });
 
   describe('when evolve throws inside a batch', () => {

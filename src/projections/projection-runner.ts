@@ -17,8 +17,10 @@ export const PROJECTIONS = Symbol.for('PROJECTIONS');
 export interface ProjectionRunnerOptions {
   /** Events per transaction while following the live generations. */
   batchSize?: number;
-  /** Events per transaction while building new generations (larger: nobody reads them yet). */
+  /** Events per batch while building new generations (larger: nobody reads them yet). */
   rebuildBatchSize?: number;
+  /** While a follower catches up, how often it commits (ProjectionFollower's commitEvery). */
+  commitEvery?: { events?: number; documents?: number; ms?: number };
   /** JSON bytes of documents each live lane keeps in memory between batches. */
   liveCacheBytes?: number;
   /** The same for each generation being built. */
@@ -52,7 +54,7 @@ interface Entry {
  * stop advancing while the head moves.
  *
  * Crash mid-rebuild: the building generation is kept, and resumed from its own checkpoint at the
- * next start (each batch committed with its checkpoint, so resuming is exact).
+ * next start (documents are committed with their checkpoint, so resuming is exact).
  */
 export class ProjectionRunner {
   private readonly entries = new Map<string, Entry>();
@@ -290,7 +292,7 @@ export class ProjectionRunner {
       role,
       fromPosition: generation.position,
       store: this.store,
-      cacheBytes: role === 'live' ? (this.options.liveCacheBytes ?? 4 * MiB) : (this.options.rebuildCacheBytes ?? 32 * MiB),
+      cacheBytes: role === 'live' ? (this.options.liveCacheBytes ?? 4 * MiB) : (this.options.rebuildCacheBytes ?? 16 * MiB),
       onCommit: async (committed) => {
         if (committed.role === 'live') {
           this.metrics?.projectionCheckpoint.set({ projection: name }, committed.checkpoint);
@@ -314,6 +316,7 @@ export class ProjectionRunner {
         store: this.store,
         clock: this.clock,
         batchSize: role === 'live' ? this.batchSize : (this.options.rebuildBatchSize ?? 2000),
+        commitEvery: this.options.commitEvery,
         logger: this.logger,
       });
       this.followers[role] = follower;
@@ -365,7 +368,7 @@ export class ProjectionRunner {
     if (!next) await this.reconcile(entry, false);
   }
 
-  /** Behind the head with no new checkpoint since the watchdog first saw it behind, for stallAfterMs. */
+  /** Behind the head without applying anything since the watchdog first saw it behind, for stallAfterMs. */
   private isStalled(lane: ProjectionLane, head: number): boolean {
     const now = performance.now();
     if (lane.state === 'running' && lane.checkpoint >= head) {
@@ -373,8 +376,8 @@ export class ProjectionRunner {
       return false;
     }
     const seen = this.watched.get(lane);
-    if (!seen || seen.checkpoint !== lane.checkpoint) {
-      this.watched.set(lane, { checkpoint: lane.checkpoint, since: now });
+    if (!seen || seen.checkpoint !== lane.applied) {
+      this.watched.set(lane, { checkpoint: lane.applied, since: now });
       return false;
     }
     return now - seen.since >= this.stallAfterMs;
@@ -390,7 +393,8 @@ export class ProjectionRunner {
 
   private progress(entry: Entry, building: GenerationState, head: number): RebuildProgress {
     const mine = entry.building?.generation === building.generation ? entry.building : undefined;
-    const checkpoint = mine?.checkpoint ?? building.position;
+    // Where the build stands in memory (commits come every so many events while it catches up).
+    const checkpoint = mine?.applied ?? building.position;
     let eventsPerSecond: number | null = null;
     let etaSeconds: number | null = null;
     if (mine && entry.rebuildStartedAt) {

@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const runner = new ProjectionRunner(events, store, [sampleProjection], new SystemClock(), undefined, {
     batchSize: 25,
     rebuildBatchSize: 25,
+    // A commit per batch, so that a kill lands between commits of a catch-up and of a rebuild.
+    commitEvery: { events: 1 },
     logger: quiet,
     followLive: mode === 'live',
   });
