@@ -36,9 +36,10 @@ export class DocumentCache {
     return this.complete ? null : undefined;
   }
 
-  /** A document read from the store at the current checkpoint (`bytes`: its JSON length). */
-  loaded(key: string, doc: unknown, bytes: number): void {
-    this.put(key, doc, bytes);
+  /** Documents read from the store at the current checkpoint (with their JSON length). */
+  loaded(documents: Iterable<[string, { doc: unknown; bytes: number }]>): void {
+    for (const [key, { doc, bytes }] of documents) this.put(key, doc, bytes);
+    this.trim();
   }
 
   /** After a successful commit: the documents as written (JSON text, null deleted). */
@@ -47,6 +48,7 @@ export class DocumentCache {
       if (json === null) this.remove(key);
       else this.put(key, doc, json.length);
     }
+    this.trim();
   }
 
   get size(): number {
@@ -61,9 +63,14 @@ export class DocumentCache {
     this.remove(key);
     this.entries.set(key, { doc, bytes });
     this.bytes += bytes;
-    while (this.bytes > this.maxBytes && this.entries.size > 0) {
-      const [oldest, entry] = this.entries.entries().next().value as [string, Entry];
-      this.entries.delete(oldest);
+  }
+
+  /** Drops the least recently used entries (the Map's first) until the cache fits. */
+  private trim(): void {
+    if (this.bytes <= this.maxBytes) return;
+    for (const [key, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(key);
       this.bytes -= entry.bytes;
       this.complete = false;
     }

@@ -183,11 +183,13 @@ export class ProjectionLane {
     }
     if (missing.length > 0) {
       const { projection, store, generation } = this.options;
+      const loaded = new Map<string, { doc: unknown; bytes: number }>();
       for (const [key, json] of await store.load(projection.name, generation, missing)) {
         const doc = JSON.parse(json) as unknown;
         current.set(key, doc);
-        this.cache.loaded(key, doc, json.length);
+        loaded.set(key, { doc, bytes: json.length });
       }
+      this.cache.loaded(loaded);
     }
     return current;
   }
