@@ -178,6 +178,49 @@ describe('objection log projection', () => {
     });
   });
 
+  // 朝阳 第二十条: not admitted, recorded; 朝阳 第二十五条: the objector kept as stored, masked at read.
+  describe('when an objection is not admitted (朝阳 第二十条)', () => {
+    const notAdmitted: ApplicationEvent = {
+      type: 'ObjectionNotAdmitted',
+      data: {
+        applicationId: APP, objectionId: 'obj-na', round: 2, receivedOn: '2025-06-08', receivedAt: '2025-06-08T02:00:00.000Z',
+        objector: { anonymous: false, name: '赵六', contact: '13700000000', consentToDisclose: false }, grounds: '逾期举报', evidenceProvided: true,
+        withinPublicity: false, refusal: { reason: 'Objections after the publicity period are not accepted', article: '第二十条', field: 'receivedOn' },
+      },
+    };
+
+    it('lists it with status not-admitted, whether it was within the period, the refusal with its article, and who recorded it', async () => {
+      const [row] = await rowsOf(await logOf([...historyTo(fixturePolicy, 'publicized'), notAdmitted]));
+      expect(row).toMatchObject({
+        applicationId: APP,
+        termId: 'term-1',
+        objectionId: 'obj-na',
+        round: 2,
+        publicity: { list: 'proposed', startDate: '2025-06-01', endDate: '2025-06-07' },
+        receivedOn: '2025-06-08',
+        withinPublicity: false,
+        status: 'not-admitted',
+        objector: { anonymous: false, name: '赵六', contact: '13700000000', consentToDisclose: false },
+        deadlines: [],
+        outcome: { result: 'not-admitted', reason: 'Objections after the publicity period are not accepted', article: '第二十条', field: 'receivedOn', on: '2025-06-08' },
+      });
+      expect(row!.steps).toEqual([
+        expect.objectContaining({ step: 'ObjectionNotAdmitted', on: '2025-06-08', by: { sub: 'test', name: '测试', roles: ['admin'] }, detail: { withinPublicity: false, evidenceProvided: true, article: '第二十条', field: 'receivedOn' } }),
+      ]);
+      expect(Object.keys(row!)).toEqual([
+        'applicationId', 'programmeId', 'policyVersion', 'termId', 'applicant',
+        'objectionId', 'round', 'publicity', 'receivedOn', 'receivedAt', 'withinPublicity', 'status',
+        'objector', 'grounds', 'evidenceProvided', 'deadlines', 'steps', 'outcome',
+      ]);
+    });
+
+    it('filters it by its status, beside an admitted objection', async () => {
+      const docs = await logOf([...historyTo(fixturePolicy, 'objectionAccepted'), notAdmitted]);
+      expect((await rowsOf(docs)).map((r) => [r.objectionId, r.status])).toEqual([['obj-1', 'accepted'], ['obj-na', 'not-admitted']]);
+      expect((await rowsOf(docs, { status: 'not-admitted' })).map((r) => r.objectionId)).toEqual(['obj-na']);
+    });
+  });
+
   describe('what a query reads', () => {
     // term-1: app-1 objected, app-2 and app-5 not; term-2: app-3 objected; other-award: app-4 objected.
     const objected = historyTo(fixturePolicy, 'objectionAccepted');

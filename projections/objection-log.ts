@@ -52,10 +52,12 @@ export interface EvidenceDeadline {
 }
 
 export interface ObjectionOutcome {
-  result: 'refused' | 'upheld' | 'dismissed' | 'applicant-disqualified';
+  /** 'not-admitted': the policy refused it on receipt (朝阳 第二十条); reason, article and field say why. */
+  result: 'refused' | 'upheld' | 'dismissed' | 'applicant-disqualified' | 'not-admitted';
   decidedBy?: string;
   reason: string;
   article?: string;
+  field?: string;
   on: string;
 }
 
@@ -129,6 +131,7 @@ const HANDLES = [
   'PublicityStarted',
   'PublicityClosed',
   'ObjectionReceived',
+  'ObjectionNotAdmitted',
   'ObjectionAccepted',
   'ObjectionRefused',
   'ObjectionEvidenceRequested',
@@ -148,8 +151,9 @@ const CONTEXT_EVENTS: ReadonlySet<string> = new Set(['ApplicationSubmitted', 'Pu
 export const objectionLogProjection = defineProjection<ObjectionLogDoc>({
   name: OBJECTION_LOG_PROJECTION,
   // 2: one context document per application and one objections document per application with
-  // objections, instead of one document per application holding both.
-  version: 2,
+  // objections, instead of one document per application holding both. 3: objections not admitted
+  // (ObjectionNotAdmitted, 朝阳 第二十条) are logged.
+  version: 3,
   handles: HANDLES,
   keys(event) {
     const id = applicationIdOfStream(event.streamId);
@@ -165,7 +169,7 @@ export const objectionLogProjection = defineProjection<ObjectionLogDoc>({
     }
     const doc = document as ApplicationObjectionsDoc | null;
     // Created by the first objection: an application without one has no objections document.
-    if (doc === null && stored.type !== 'ObjectionReceived') return null;
+    if (doc === null && stored.type !== 'ObjectionReceived' && stored.type !== 'ObjectionNotAdmitted') return null;
     const current = doc ?? { applicationId, objections: [], lastRevision: -1 };
     if (stored.revision <= current.lastRevision) return current;
     return { ...applyToObjections(current, { type: stored.type, data: stored.data } as ObjectionEvent, stored), lastRevision: stored.revision };
@@ -235,6 +239,26 @@ function applyToObjections(doc: ApplicationObjectionsDoc, event: ObjectionEvent,
         deadlines: [],
         steps: [step(stored, d.receivedOn, { withinPublicity: d.withinPublicity, evidenceProvided: d.evidenceProvided })],
         outcome: null,
+      };
+      return { ...doc, objections: [...doc.objections.filter((o) => o.objectionId !== d.objectionId), entry] };
+    }
+    case 'ObjectionNotAdmitted': {
+      // 朝阳 第二十条: received and recorded, not admitted; the refusal is its outcome.
+      const d = event.data;
+      const { reason, article, field } = d.refusal;
+      const entry: StoredObjection = {
+        objectionId: d.objectionId,
+        round: d.round,
+        receivedOn: d.receivedOn,
+        receivedAt: d.receivedAt,
+        withinPublicity: d.withinPublicity,
+        status: 'not-admitted',
+        objector: d.objector,
+        grounds: d.grounds,
+        evidenceProvided: d.evidenceProvided,
+        deadlines: [],
+        steps: [step(stored, d.receivedOn, { withinPublicity: d.withinPublicity, evidenceProvided: d.evidenceProvided, article, ...(field !== undefined ? { field } : {}) })],
+        outcome: { result: 'not-admitted', reason, article, ...(field !== undefined ? { field } : {}), on: d.receivedOn },
       };
       return { ...doc, objections: [...doc.objections.filter((o) => o.objectionId !== d.objectionId), entry] };
     }

@@ -20,7 +20,7 @@ import { type FieldError, ValidationFailedError } from '../http/http-errors.js';
 import { type Fresh, ProjectionReader } from '../projections/projection-reader.js';
 import { type ShownObjector, maskObjector } from './objector-masking.js';
 
-const STATUSES = ['received', 'accepted', 'refused', 'upheld', 'dismissed'] as const;
+const STATUSES = ['received', 'accepted', 'refused', 'upheld', 'dismissed', 'not-admitted'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export type ObjectionLogRow = Omit<ObjectionRow, 'objector'> & { objector: ShownObjector };
