@@ -82,11 +82,13 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
     );
     expect(retried.body.objectionId).toBe(objectionId);
 
-    // The objector's identity never leaves the stream (第二十五条).
+    // The objector's identity is the handler's (朝阳 第二十五条: the office) and nobody else's.
     const events = await office.get(`/applications/${gold}/events`);
-    expect(events.text).not.toContain('张三');
-    expect(events.text).not.toContain('13800000000');
+    expect(events.text).toContain('张三');
     expect(events.body.filter((e: { type: string }) => e.type === 'ObjectionReceived')).toHaveLength(1);
+    const audited = await new AwardClient(t, t.token('auditor', ['chaoyang-mayor'])).get(`/applications/${gold}/events`);
+    expect(audited.text).not.toContain('张三');
+    expect(audited.text).not.toContain('13800000000');
 
     const decide = (decision: string, body: Record<string, unknown> = {}) =>
       office.post(`/applications/${gold}/objections/${objectionId}/${decision}`, { occurredAt: '2024-10-02', ...body });
