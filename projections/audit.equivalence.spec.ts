@@ -23,7 +23,7 @@ import type { ApplicationContext } from '../workflows/application/context.js';
 import { APPLICATION_EVENT_TYPES, APPLICATION_STREAM_PREFIX, type ApplicationEvent, type EvidenceParty } from '../workflows/application/events.js';
 import { createApplicationMachine, type ApplicationMachine } from '../workflows/application/machine.js';
 import { replayApplication, stateName, type ApplicationSnapshot } from '../workflows/application/replay.js';
-import { reviews } from '../workflows/application/spec-helpers.js';
+import { notAdmittedSample, reviews } from '../workflows/application/spec-helpers.js';
 import { fixturePolicy, singleRoundPolicy } from '../workflows/application/test-fixtures.js';
 import type { ProgrammePolicy } from '../workflows/policy/policy.types.js';
 import { PolicyRegistry } from '../workflows/policy/registry.js';
@@ -213,6 +213,9 @@ function sampleEvents(policy: ProgrammePolicy, snapshot: ApplicationSnapshot, ap
       }
     }
     events.push({ type: 'PublicityClosed', data: { applicationId: A, round: current.round, closedOn: addDays(current.endDate, 1) } });
+    // Recorded as not admitted (朝阳 第二十条), during the round or after it; beside open objections on the walks.
+    const notAdmitted = rich || Object.keys(ctx.objections).length === 0 ? notAdmittedSample(policy, ctx, A) : undefined;
+    if (notAdmitted) events.push(notAdmitted);
   }
   events.push({ type: 'ApplicationAwarded', data: { applicationId: A, tier, decisionDate: on, documentNo: '文号' } });
   if (ctx.award && ctx.applicant) {
@@ -440,6 +443,8 @@ describe.each(allPolicies.map((p) => [`${p.programmeId}/${p.version}`, p] as [st
       const streams = paths.map((p, i) => ({ streamId: streamOf(policy, i), events: eventsOf(p) })).filter((s) => s.events.length > 0);
       expect(streams.length).toBeGreaterThan(20);
       expect(streams.some((s) => s.events.some((e) => e.type === 'ObjectionUpheld'))).toBe(true);
+      const refuses = policy.objections.lateRefused || policy.objections.writtenEvidenceRequired || !policy.objections.anonymousAllowed;
+      expect(streams.some((s) => s.events.some((e) => e.type === 'ObjectionNotAdmitted'))).toBe(refuses);
       const compared = assertEquivalent(store(streams, random(1)));
       expect(compared.documents).toBe(streams.length);
       expect(compared.objectionEvents).toBeGreaterThan(10);

@@ -90,6 +90,18 @@ describe('deadlines projection', () => {
       expect(doc(settled)).toMatchObject({ fireable: true, nextDueAt: '2025-10-07T16:00:00.000Z' });
     });
 
+    // 朝阳 第二十条: an objection recorded as not admitted is not open: the round ends on time.
+    it('is not held by an objection recorded as not admitted', () => {
+      const notAdmitted = stored('ObjectionNotAdmitted', {
+        applicationId: APP, objectionId: 'o9', round: 1, receivedOn: '2025-10-02', withinPublicity: true, evidenceProvided: false,
+        objector: { anonymous: true, consentToDisclose: false }, refusal: { reason: 'x', article: '第二十条、第二十一条', field: 'objector.anonymous' },
+      });
+      const events = [submitted(), publicity(), notAdmitted];
+      expect(deadlines(events)[0]).toMatchObject({ status: 'pending', blockedBy: [] });
+      expect(doc(events)).toMatchObject({ fireable: true, nextDueAt: '2025-10-07T16:00:00.000Z' });
+      expect(doc(events)!.openObjections).toEqual([]);
+    });
+
     it('is cancelled when an upheld objection disqualifies the application', () => {
       const events = [submitted(), publicity(), objection('o1'), stored('ObjectionUpheld', { applicationId: APP, objectionId: 'o1', decidedBy: 'committee', reason: 'x', decidedOn: '2025-10-05' }), stored('ApplicationDisqualified', { applicationId: APP, reason: 'x', article: 'x', disqualifiedOn: '2025-10-05' })];
       expect(deadlines(events)[0]).toMatchObject({ status: 'cancelled', blockedBy: [] });

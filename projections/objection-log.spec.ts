@@ -35,21 +35,18 @@ async function docsOf(...events: GivenEvent[]): Promise<Record<string, Objection
   return projectionSpec(objectionLogProjection).given(...events).documents();
 }
 
-/** The documents as a query sees them, recording every key it reads. */
+/** The documents as a query sees them (the store's index ranges, in index then key order), recording every key it reads. */
 function documentsOf(docs: Record<string, ObjectionLogDoc>): ObjectionLogDocuments & { read: string[] } {
   const read: string[] = [];
   return {
     read,
-    async get(key) {
-      read.push(key);
-      return docs[key] ?? null;
-    },
-    async list({ keyPrefix }) {
-      const found = Object.keys(docs)
-        .filter((key) => key.startsWith(keyPrefix))
-        .sort();
-      read.push(...found);
-      return found.map((key) => ({ key, doc: docs[key]! }));
+    async list({ index }) {
+      const found = Object.entries(docs)
+        .map(([key, doc]) => ({ key, doc, value: objectionLogProjection.index!(doc) }))
+        .filter(({ value }) => value !== null && (index.from === undefined || value >= index.from) && (index.to === undefined || value <= index.to))
+        .sort((a, b) => (a.value! !== b.value! ? (a.value! < b.value! ? -1 : 1) : a.key < b.key ? -1 : 1));
+      read.push(...found.map((f) => f.key));
+      return found.map(({ key, doc }) => ({ key, doc }));
     },
   };
 }
@@ -71,10 +68,10 @@ const recorded: ApplicationEvent = {
 
 describe('objection log projection', () => {
   describe('when an application has no objection', () => {
-    it('holds the application and its publicity rounds in its context document, and has no objections document', async () => {
+    it('holds the application and its publicity rounds in its document, outside the index', async () => {
       const docs = await logOf(historyTo(fixturePolicy, 'publicized'));
       expect(docs).toEqual({
-        'app:app-1': {
+        'objections:app-1': {
           applicationId: APP,
           programmeId: 'fixture-award',
           policyVersion: '2024',
@@ -84,23 +81,26 @@ describe('objection log projection', () => {
             { round: 1, list: 'candidate', startDate: '2025-05-08', endDate: '2025-05-14', endsAt: '2025-05-14T16:00:00.000Z', closedOn: '2025-05-15' },
             { round: 2, list: 'proposed', startDate: '2025-06-01', endDate: '2025-06-07', endsAt: '2025-06-07T16:00:00.000Z' },
           ],
+          objections: [],
           lastRevision: 13,
         },
       });
+      expect(objectionLogProjection.index!(docs['objections:app-1']!)).toBeNull();
       expect(await rowsOf(docs)).toEqual([]);
     });
   });
 
   describe('when the first objection is received', () => {
-    it('creates the objections document, the objection without its period (joined from the context when read)', async () => {
+    it('adds the objection without its period (joined from the rounds when read) and indexes the document by programme and term', async () => {
       const docs = await logOf(historyTo(fixturePolicy, 'objected'));
-      expect(Object.keys(docs).sort()).toEqual(['app:app-1', 'objections:app-1']);
-      expect(docs['objections:app-1']).toEqual({
+      expect(Object.keys(docs)).toEqual(['objections:app-1']);
+      expect(docs['objections:app-1']).toMatchObject({
         applicationId: APP,
         objections: [expect.objectContaining({ objectionId: 'obj-1', round: 2, status: 'received', receivedOn: '2025-06-03' })],
         lastRevision: 14,
       });
       expect(docs['objections:app-1']).not.toHaveProperty('objections.0.publicity');
+      expect(objectionLogProjection.index!(docs['objections:app-1']!)).toBe('fixture-award/term-1');
       const [row] = await rowsOf(docs);
       expect(row).toMatchObject({ termId: 'term-1', programmeId: 'fixture-award', publicity: { list: 'proposed', startDate: '2025-06-01', endDate: '2025-06-07', endsAt: '2025-06-07T16:00:00.000Z' } });
       // Same fields, in the same order, as the log has always shown.
@@ -178,6 +178,49 @@ describe('objection log projection', () => {
     });
   });
 
+  // 朝阳 第二十条: not admitted, recorded; 朝阳 第二十五条: the objector kept as stored, masked at read.
+  describe('when an objection is not admitted (朝阳 第二十条)', () => {
+    const notAdmitted: ApplicationEvent = {
+      type: 'ObjectionNotAdmitted',
+      data: {
+        applicationId: APP, objectionId: 'obj-na', round: 2, receivedOn: '2025-06-08', receivedAt: '2025-06-08T02:00:00.000Z',
+        objector: { anonymous: false, name: '赵六', contact: '13700000000', consentToDisclose: false }, grounds: '逾期举报', evidenceProvided: true,
+        withinPublicity: false, refusal: { reason: 'Objections after the publicity period are not accepted', article: '第二十条', field: 'receivedOn' },
+      },
+    };
+
+    it('lists it with status not-admitted, whether it was within the period, the refusal with its article, and who recorded it', async () => {
+      const [row] = await rowsOf(await logOf([...historyTo(fixturePolicy, 'publicized'), notAdmitted]));
+      expect(row).toMatchObject({
+        applicationId: APP,
+        termId: 'term-1',
+        objectionId: 'obj-na',
+        round: 2,
+        publicity: { list: 'proposed', startDate: '2025-06-01', endDate: '2025-06-07' },
+        receivedOn: '2025-06-08',
+        withinPublicity: false,
+        status: 'not-admitted',
+        objector: { anonymous: false, name: '赵六', contact: '13700000000', consentToDisclose: false },
+        deadlines: [],
+        outcome: { result: 'not-admitted', reason: 'Objections after the publicity period are not accepted', article: '第二十条', field: 'receivedOn', on: '2025-06-08' },
+      });
+      expect(row!.steps).toEqual([
+        expect.objectContaining({ step: 'ObjectionNotAdmitted', on: '2025-06-08', by: { sub: 'test', name: '测试', roles: ['admin'] }, detail: { withinPublicity: false, evidenceProvided: true, article: '第二十条', field: 'receivedOn' } }),
+      ]);
+      expect(Object.keys(row!)).toEqual([
+        'applicationId', 'programmeId', 'policyVersion', 'termId', 'applicant',
+        'objectionId', 'round', 'publicity', 'receivedOn', 'receivedAt', 'withinPublicity', 'status',
+        'objector', 'grounds', 'evidenceProvided', 'deadlines', 'steps', 'outcome',
+      ]);
+    });
+
+    it('filters it by its status, beside an admitted objection', async () => {
+      const docs = await logOf([...historyTo(fixturePolicy, 'objectionAccepted'), notAdmitted]);
+      expect((await rowsOf(docs)).map((r) => [r.objectionId, r.status])).toEqual([['obj-1', 'accepted'], ['obj-na', 'not-admitted']]);
+      expect((await rowsOf(docs, { status: 'not-admitted' })).map((r) => r.objectionId)).toEqual(['obj-na']);
+    });
+  });
+
   describe('what a query reads', () => {
     // term-1: app-1 objected, app-2 and app-5 not; term-2: app-3 objected; other-award: app-4 objected.
     const objected = historyTo(fixturePolicy, 'objectionAccepted');
@@ -190,37 +233,48 @@ describe('objection log projection', () => {
       ...asApplication(quiet, 'app-5'),
     ];
 
-    it('keeps a document per application with objections and a context per application', async () => {
-      expect(Object.keys(await docsOf(...events)).sort()).toEqual([
-        'app:app-1', 'app:app-2', 'app:app-3', 'app:app-4', 'app:app-5',
-        'objections:app-1', 'objections:app-3', 'objections:app-4',
-      ]);
+    it('keeps a document per application, indexed by programme and term only with objections', async () => {
+      const docs = await docsOf(...events);
+      expect(Object.keys(docs).sort()).toEqual(['objections:app-1', 'objections:app-2', 'objections:app-3', 'objections:app-4', 'objections:app-5']);
+      expect(Object.fromEntries(Object.entries(docs).map(([key, doc]) => [key, objectionLogProjection.index!(doc)]))).toEqual({
+        'objections:app-1': 'fixture-award/term-1',
+        'objections:app-2': null,
+        'objections:app-3': 'fixture-award/term-2',
+        'objections:app-4': 'other-award/term-9',
+        'objections:app-5': null,
+      });
     });
 
-    it('answers a term from the applications with objections and their contexts, never reading one without', async () => {
+    it('answers a term of a programme from its own documents only, never reading another term or an application without objections', async () => {
       const documents = documentsOf(await docsOf(...events));
-      const apps = await readObjectionLog(documents, { termId: 'term-1' });
+      const apps = await readObjectionLog(documents, { programmeIds: ['fixture-award'], termId: 'term-1' });
       expect(apps.map((a) => [a.applicationId, a.termId])).toEqual([['app-1', 'term-1']]);
       expect(objectionRows(apps)).toEqual([expect.objectContaining({ applicationId: 'app-1', objectionId: 'obj-1', status: 'accepted', publicity: expect.objectContaining({ list: 'proposed' }) })]);
-      expect([...documents.read].sort()).toEqual(['app:app-1', 'app:app-3', 'app:app-4', 'objections:app-1', 'objections:app-3', 'objections:app-4']);
-      expect(documents.read).not.toContain('app:app-2');
-      expect(documents.read).not.toContain('app:app-5');
+      expect(documents.read).toEqual(['objections:app-1']);
     });
 
-    it('answers a programme, or the programmes of a token, the same way', async () => {
+    it('answers a programme, or the programmes of a token, from their index ranges', async () => {
       const docs = await docsOf(...events);
-      expect((await readObjectionLog(documentsOf(docs), { programmeIds: ['fixture-award'] })).map((a) => a.applicationId)).toEqual(['app-1', 'app-3']);
+      const programme = documentsOf(docs);
+      expect((await readObjectionLog(programme, { programmeIds: ['fixture-award'] })).map((a) => a.applicationId)).toEqual(['app-1', 'app-3']);
+      expect(programme.read).toEqual(['objections:app-1', 'objections:app-3']);
       expect((await readObjectionLog(documentsOf(docs), { programmeIds: ['other-award'], termId: 'term-9' })).map((a) => a.applicationId)).toEqual(['app-4']);
-      expect((await readObjectionLog(documentsOf(docs), { programmeIds: ['other-award'], termId: 'term-1' }))).toEqual([]);
+      expect(await readObjectionLog(documentsOf(docs), { programmeIds: ['other-award'], termId: 'term-1' })).toEqual([]);
+      expect((await readObjectionLog(documentsOf(docs), { programmeIds: ['other-award', 'fixture-award'] })).map((a) => a.applicationId)).toEqual(['app-1', 'app-3', 'app-4']);
+      // A programme whose id begins with another's is not in its range.
+      expect(await readObjectionLog(documentsOf(docs), { programmeIds: ['fixture'] })).toEqual([]);
       const none = documentsOf(docs);
       expect(await readObjectionLog(none, { programmeIds: [] })).toEqual([]);
       expect(none.read).toEqual([]);
+      const all = documentsOf(docs);
+      expect((await readObjectionLog(all)).map((a) => a.applicationId)).toEqual(['app-1', 'app-3', 'app-4']);
+      expect(all.read).not.toContain('objections:app-2');
     });
 
-    it('reads no context when no objection passes the filter', async () => {
+    it('answers nothing when no objection passes the filter', async () => {
       const documents = documentsOf(await docsOf(...events));
-      expect(await readObjectionLog(documents, { termId: 'term-1' }, { status: 'upheld' })).toEqual([]);
-      expect(documents.read.sort()).toEqual(['objections:app-1', 'objections:app-3', 'objections:app-4']);
+      expect(await readObjectionLog(documents, { programmeIds: ['fixture-award'], termId: 'term-1' }, { status: 'upheld' })).toEqual([]);
+      expect(documents.read).toEqual(['objections:app-1']);
     });
   });
 });

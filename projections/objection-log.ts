@@ -6,19 +6,14 @@
  * (朝阳 第二十四条). The objector is kept as stored and masked at read
  * (src/read-models/objector-masking.ts; 朝阳 第二十五条, 忻州 第二十七条).
  *
- * Two kinds of document, so that a query reads the applications with objections and never the
- * many without:
- * - `app:<applicationId>`, every application: what the log shows about it (programme, policy
- *   version, term, applicant) and its publicity rounds. ApplicationSubmitted is the only event
- *   that names the term and programme, so this is where they live.
- * - `objections:<applicationId>`, created by the application's first ObjectionReceived: its
- *   objections. A log query lists this prefix (a key range, see the projection stores) and reads
- *   the context of each; it never reads an application without objections.
- * The objection events carry neither the term nor the programme and evolve sees one document, so
- * the objection documents cannot be keyed by term or programme (keys(event) would need them): a
- * query reads every application with objections, then keeps those in scope (readObjectionLog).
- * An entry's publicity period is joined from the context at read time, by its round: a round is
- * started once (the statechart moves round by round), so this is the period it was received in.
+ * One document per application, `objections:<applicationId>`, created by its submission (the only
+ * event that names the programme and the term): the application (programme, policy version, term,
+ * applicant), its publicity rounds and its objections. The store indexes a document by
+ * `<programmeId>/<termId>` once it holds an objection (Projection.index; none before), so a query
+ * for a term is one exact index lookup and a programme one index range (readObjectionLog): it reads
+ * only the documents it answers with, never an application without objections nor another term's.
+ * An entry's publicity period is joined from the document's rounds at read time, by its round: a
+ * round is started once (the statechart moves round by round), so this is the period it came in.
  */
 import type { Actor, StoredEvent } from '../src/event-store/event-store.port.js';
 import type { ApplicationEventOf, EvidenceParty, Objector } from '../workflows/application/events.js';
@@ -52,10 +47,12 @@ export interface EvidenceDeadline {
 }
 
 export interface ObjectionOutcome {
-  result: 'refused' | 'upheld' | 'dismissed' | 'applicant-disqualified';
+  /** 'not-admitted': the policy refused it on receipt (朝阳 第二十条); reason, article and field say why. */
+  result: 'refused' | 'upheld' | 'dismissed' | 'applicant-disqualified' | 'not-admitted';
   decidedBy?: string;
   reason: string;
   article?: string;
+  field?: string;
   on: string;
 }
 
@@ -76,14 +73,15 @@ export interface ObjectionLogEntry {
   outcome: ObjectionOutcome | null;
 }
 
-/** `app:<applicationId>`: every application. */
-export interface ApplicationContextDoc {
+/** `objections:<applicationId>`: every application; indexed once it has an objection. */
+export interface ObjectionLogDoc {
   applicationId: string;
   programmeId: string | null;
   policyVersion: string | null;
   termId: string | null;
   applicant: { kind: string; id: string; name: string } | null;
   publicityRounds: PublicityRound[];
+  objections: StoredObjection[];
   lastRevision: number;
 }
 
@@ -96,17 +94,8 @@ export interface PublicityRound {
   closedOn?: string;
 }
 
-/** An objection as stored: its publicity period is joined from the context by `round`. */
+/** An objection as stored: its publicity period is joined from the document's rounds by `round`. */
 export type StoredObjection = Omit<ObjectionLogEntry, 'publicity'>;
-
-/** `objections:<applicationId>`: only applications with at least one objection. */
-export interface ApplicationObjectionsDoc {
-  applicationId: string;
-  objections: StoredObjection[];
-  lastRevision: number;
-}
-
-export type ObjectionLogDoc = ApplicationContextDoc | ApplicationObjectionsDoc;
 
 /** An application of the log with its objections, as the query joins them. */
 export interface ObjectionLogApplication {
@@ -119,16 +108,18 @@ export interface ObjectionLogApplication {
   objections: ObjectionLogEntry[];
 }
 
-export const CONTEXT_KEY_PREFIX = 'app:';
 export const OBJECTIONS_KEY_PREFIX = 'objections:';
-export const contextKey = (applicationId: string): string => `${CONTEXT_KEY_PREFIX}${applicationId}`;
 export const objectionsKey = (applicationId: string): string => `${OBJECTIONS_KEY_PREFIX}${applicationId}`;
+
+/** The index of an application with objections: its programme and term ('/' is in no id). */
+export const termIndex = (programmeId: string, termId: string): string => `${programmeId}/${termId}`;
 
 const HANDLES = [
   'ApplicationSubmitted',
   'PublicityStarted',
   'PublicityClosed',
   'ObjectionReceived',
+  'ObjectionNotAdmitted',
   'ObjectionAccepted',
   'ObjectionRefused',
   'ObjectionEvidenceRequested',
@@ -148,31 +139,27 @@ const CONTEXT_EVENTS: ReadonlySet<string> = new Set(['ApplicationSubmitted', 'Pu
 export const objectionLogProjection = defineProjection<ObjectionLogDoc>({
   name: OBJECTION_LOG_PROJECTION,
   // 2: one context document per application and one objections document per application with
-  // objections, instead of one document per application holding both.
-  version: 2,
+  // objections. 3: objections not admitted (ObjectionNotAdmitted, 朝阳 第二十条) are logged.
+  // 4: one document per application again, indexed by programme and term once it has an objection.
+  version: 4,
   handles: HANDLES,
   keys(event) {
     const id = applicationIdOfStream(event.streamId);
-    if (id === null) return [];
-    return [CONTEXT_EVENTS.has(event.type) ? contextKey(id) : objectionsKey(id)];
+    return id === null ? [] : [objectionsKey(id)];
   },
-  evolve(document, stored, key) {
+  evolve(document, stored) {
     const applicationId = applicationIdOfStream(stored.streamId)!;
-    if (key.startsWith(CONTEXT_KEY_PREFIX)) {
-      const doc = (document as ApplicationContextDoc | null) ?? emptyContext(applicationId);
-      if (stored.revision <= doc.lastRevision) return doc;
-      return { ...applyToContext(doc, { type: stored.type, data: stored.data } as ContextEvent), lastRevision: stored.revision };
-    }
-    const doc = document as ApplicationObjectionsDoc | null;
-    // Created by the first objection: an application without one has no objections document.
-    if (doc === null && stored.type !== 'ObjectionReceived') return null;
-    const current = doc ?? { applicationId, objections: [], lastRevision: -1 };
-    if (stored.revision <= current.lastRevision) return current;
-    return { ...applyToObjections(current, { type: stored.type, data: stored.data } as ObjectionEvent, stored), lastRevision: stored.revision };
+    const doc = document ?? emptyDocument(applicationId);
+    if (stored.revision <= doc.lastRevision) return doc;
+    const event = { type: stored.type, data: stored.data } as HandledEvent;
+    const next = CONTEXT_EVENTS.has(stored.type) ? applyToContext(doc, event as ContextEvent) : applyToObjections(doc, event as ObjectionEvent, stored);
+    return { ...next, lastRevision: stored.revision };
   },
+  // Only applications with objections are in the index; the programme first, so a programme is a range.
+  index: (doc) => (doc.objections.length > 0 && doc.programmeId !== null && doc.termId !== null ? termIndex(doc.programmeId, doc.termId) : null),
 });
 
-function emptyContext(applicationId: string): ApplicationContextDoc {
+function emptyDocument(applicationId: string): ObjectionLogDoc {
   return {
     applicationId,
     programmeId: null,
@@ -180,6 +167,7 @@ function emptyContext(applicationId: string): ApplicationContextDoc {
     termId: null,
     applicant: null,
     publicityRounds: [],
+    objections: [],
     lastRevision: -1,
   };
 }
@@ -196,7 +184,7 @@ function step(stored: StoredEvent, on: string, detail?: Record<string, unknown>)
   };
 }
 
-function applyToContext(doc: ApplicationContextDoc, event: ContextEvent): ApplicationContextDoc {
+function applyToContext(doc: ObjectionLogDoc, event: ContextEvent): ObjectionLogDoc {
   switch (event.type) {
     case 'ApplicationSubmitted': {
       const { programmeId, policyVersion, termId, applicant } = event.data;
@@ -214,8 +202,8 @@ function applyToContext(doc: ApplicationContextDoc, event: ContextEvent): Applic
   }
 }
 
-function applyToObjections(doc: ApplicationObjectionsDoc, event: ObjectionEvent, stored: StoredEvent): ApplicationObjectionsDoc {
-  const update = (objectionId: string, change: (o: StoredObjection) => StoredObjection): ApplicationObjectionsDoc => ({
+function applyToObjections(doc: ObjectionLogDoc, event: ObjectionEvent, stored: StoredEvent): ObjectionLogDoc {
+  const update = (objectionId: string, change: (o: StoredObjection) => StoredObjection): ObjectionLogDoc => ({
     ...doc,
     objections: doc.objections.map((o) => (o.objectionId === objectionId ? change(o) : o)),
   });
@@ -235,6 +223,26 @@ function applyToObjections(doc: ApplicationObjectionsDoc, event: ObjectionEvent,
         deadlines: [],
         steps: [step(stored, d.receivedOn, { withinPublicity: d.withinPublicity, evidenceProvided: d.evidenceProvided })],
         outcome: null,
+      };
+      return { ...doc, objections: [...doc.objections.filter((o) => o.objectionId !== d.objectionId), entry] };
+    }
+    case 'ObjectionNotAdmitted': {
+      // 朝阳 第二十条: received and recorded, not admitted; the refusal is its outcome.
+      const d = event.data;
+      const { reason, article, field } = d.refusal;
+      const entry: StoredObjection = {
+        objectionId: d.objectionId,
+        round: d.round,
+        receivedOn: d.receivedOn,
+        receivedAt: d.receivedAt,
+        withinPublicity: d.withinPublicity,
+        status: 'not-admitted',
+        objector: d.objector,
+        grounds: d.grounds,
+        evidenceProvided: d.evidenceProvided,
+        deadlines: [],
+        steps: [step(stored, d.receivedOn, { withinPublicity: d.withinPublicity, evidenceProvided: d.evidenceProvided, article, ...(field !== undefined ? { field } : {}) })],
+        outcome: { result: 'not-admitted', reason, article, ...(field !== undefined ? { field } : {}), on: d.receivedOn },
       };
       return { ...doc, objections: [...doc.objections.filter((o) => o.objectionId !== d.objectionId), entry] };
     }
@@ -333,17 +341,17 @@ export function objectionRows(applications: readonly ObjectionLogApplication[], 
     .sort((a, b) => a.steps[0]!.position - b.steps[0]!.position);
 }
 
-/** An application's objections with its context: the publicity period of each objection's round. */
-export function joinObjections(objections: ApplicationObjectionsDoc, context: ApplicationContextDoc | null): ObjectionLogApplication {
-  const rounds = context?.publicityRounds ?? [];
+/** An application's objections, each with the publicity period of its round. */
+export function joinObjections(doc: ObjectionLogDoc): ObjectionLogApplication {
+  const rounds = doc.publicityRounds;
   return {
-    applicationId: objections.applicationId,
-    programmeId: context?.programmeId ?? null,
-    policyVersion: context?.policyVersion ?? null,
-    termId: context?.termId ?? null,
-    applicant: context?.applicant ?? null,
+    applicationId: doc.applicationId,
+    programmeId: doc.programmeId,
+    policyVersion: doc.policyVersion,
+    termId: doc.termId,
+    applicant: doc.applicant,
     publicityRounds: rounds,
-    objections: objections.objections.map(({ objectionId, round: number, ...rest }) => {
+    objections: doc.objections.map(({ objectionId, round: number, ...rest }) => {
       const round = rounds.find((r) => r.round === number);
       return {
         objectionId,
@@ -355,10 +363,9 @@ export function joinObjections(objections: ApplicationObjectionsDoc, context: Ap
   };
 }
 
-/** The documents an objection-log query reads (ProjectionView<ObjectionLogDoc> is one). */
+/** The documents an objection-log query reads (ProjectionView<ObjectionLogDoc> is one): index ranges only. */
 export interface ObjectionLogDocuments {
-  get(key: string): Promise<ObjectionLogDoc | null>;
-  list(query: { keyPrefix: string }): Promise<Array<{ key: string; doc: ObjectionLogDoc }>>;
+  list(query: { index: { from?: string; to?: string } }): Promise<Array<{ key: string; doc: ObjectionLogDoc }>>;
 }
 
 export interface ObjectionScope {
@@ -367,29 +374,34 @@ export interface ObjectionScope {
   termId?: string;
 }
 
+/** Every index value starting with `prefix` (ids are ASCII, below U+FFFF). */
+const startingWith = (prefix: string) => ({ from: prefix, to: `${prefix}\uffff` });
+
 /**
- * The applications with objections in scope, joined with their context. Reads the objections
- * documents (a key range) and the context of each that has an objection passing the filter;
- * never an application without objections.
+ * The applications with objections in scope, each joined with its publicity rounds. A term of a
+ * programme is one exact lookup of the index, a programme one range of it, every programme the
+ * whole index: only applications with objections are read, and only those in scope. A term without
+ * its programme (no caller does that) reads every application with objections and keeps the term's.
  */
 export async function readObjectionLog(
   documents: ObjectionLogDocuments,
   scope: ObjectionScope = {},
   filter: ObjectionFilter = {},
 ): Promise<ObjectionLogApplication[]> {
-  if (scope.programmeIds?.length === 0) return [];
+  const { programmeIds, termId } = scope;
+  if (programmeIds?.length === 0) return [];
+  const ranges =
+    programmeIds === undefined
+      ? [{}]
+      : [...new Set(programmeIds)].sort().map((p) => (termId === undefined ? startingWith(`${p}/`) : { from: termIndex(p, termId), to: termIndex(p, termId) }));
   const wanted = matches(filter);
-  const candidates = (await documents.list({ keyPrefix: OBJECTIONS_KEY_PREFIX }))
-    .map(({ doc }) => doc as ApplicationObjectionsDoc)
-    .filter((doc) => doc.objections.some(wanted));
-  const joined = await Promise.all(
-    candidates.map(async (doc) => joinObjections(doc, (await documents.get(contextKey(doc.applicationId))) as ApplicationContextDoc | null)),
-  );
-  return joined.filter(
-    (app) =>
-      (scope.programmeIds === undefined || (app.programmeId !== null && scope.programmeIds.includes(app.programmeId))) &&
-      (scope.termId === undefined || app.termId === scope.termId),
-  );
+  const found: ObjectionLogApplication[] = [];
+  for (const index of ranges) {
+    for (const { doc } of await documents.list({ index })) {
+      if ((termId === undefined || doc.termId === termId) && doc.objections.some(wanted)) found.push(joinObjections(doc));
+    }
+  }
+  return found;
 }
 
 export type ObjectionRow = ReturnType<typeof objectionRows>[number];

@@ -34,7 +34,7 @@ export interface QuotaDocument {
   status: 'open' | 'publicity' | 'approved';
   /** The committee's proposed list as it stands (a replacing list supersedes the earlier one). */
   proposed: QuotaPlace[];
-  /** Awarded by the government's approval (TermApproved). */
+  /** Awarded by the government's approval (TermApproved), then by its supplementary decisions. */
   awarded: QuotaPlace[];
   /** Awards revoked afterwards (AwardRevokedOnTerm): their places are released. */
   revoked: Array<QuotaPlace & { ground: string }>;
@@ -47,7 +47,8 @@ const termEvent = (event: StoredEvent) => event as unknown as StoredEvent & Term
 
 export const quotaProjection = defineProjection<QuotaDocument>({
   name: QUOTA_PROJECTION,
-  version: 1,
+  // 2: a supplementary award (SupplementaryDecisionRecorded) takes its place like the approval's.
+  version: 2,
   handles: TERM_EVENT_TYPES,
   keys(event) {
     const { termId } = termEvent(event).data as { termId?: unknown };
@@ -79,6 +80,11 @@ export const quotaProjection = defineProjection<QuotaDocument>({
           awarded: awarded.map(({ applicationId, tier, applicantKind }) => ({ applicationId, tier, kind: applicantKind })),
           approval: { decisionDate, documentNo },
         };
+      }
+      case 'SupplementaryDecisionRecorded': {
+        const { applicationId, tier, applicantKind, outcome } = event.data;
+        if (outcome !== 'awarded' || document.awarded.some((a) => a.applicationId === applicationId)) return next;
+        return { ...next, awarded: [...document.awarded, { applicationId, tier, kind: applicantKind }] };
       }
       case 'AwardRevokedOnTerm': {
         const { applicationId, tier, kind, ground } = event.data;

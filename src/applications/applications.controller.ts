@@ -92,12 +92,13 @@ export class ApplicationsController {
 
   @Get(':id/events')
   @Roles('office', 'auditor')
-  @ApiOperation({ summary: 'The application’s events in order (objector identities masked)' })
+  @ApiOperation({ summary: 'The application’s events in order (objector identities only for the programme’s handler role or with consent)' })
   async events(@Param('id', IdPipe) id: string, @Req() req: AuthenticatedRequest) {
     assertProgrammeAccess(req.user, await this.awards.programmeOfApplication(id));
-    // No viewer roles: this raw list masks objector identities for everyone (consent aside); the
-    // handler sees them in the objection log (朝阳 第二十五条, 忻州 第二十七条).
-    return this.awards.getApplicationEvents(id);
+    // Objector identities are shown to the programme's handler role only (朝阳 第二十五条: the
+    // office; 忻州 第二十七条: the supervision group, not allowed here) or with the objector's
+    // consent, exactly as in the history, the objection log and the export.
+    return this.awards.getApplicationEvents(id, req.user);
   }
 
   @Post(':id/recommend') @HttpCode(200) @Roles('office') @commandDocs('Recommending body’s recommendation (推荐)')

@@ -23,9 +23,15 @@ import {
   ReceiveObjectionDto,
 } from './objections.dto.js';
 
-/** The answer to a received objection: the application's new state, and the id to decide it by. */
+/**
+ * The answer to a received objection: the application's state, the objection's id and status. An
+ * objection the policy refuses (朝阳 第二十条: anonymous, without real identity or written evidence,
+ * late) is recorded as `not-admitted`, and `notAdmitted` says why with the rule; it opens nothing.
+ */
 export interface ObjectionReceivedResult extends CommandResult {
   objectionId: string;
+  objectionStatus: 'received' | 'not-admitted';
+  notAdmitted?: { reason: string; field?: string; rule: { programme: string; version: string; article: string } };
 }
 
 type StepCommand = Parameters<AwardService['applicationCommand']>[1];
@@ -49,7 +55,12 @@ export class ObjectionsController {
 
   @Post()
   @Roles('office', 'supervisor', 'admin')
-  @ApiOperation({ summary: 'Record an objection received during publicity' })
+  @ApiOperation({
+    summary:
+      'Record an objection received: 201 with objectionStatus "received" (admitted, open) or "not-admitted" (refused by the ' +
+      'programme’s rules, e.g. 朝阳 第二十条 anonymous or late; recorded for the objection log, with notAdmitted.rule). ' +
+      'Where it cannot be recorded (no publicity round yet, a final state) the refusal is an error and nothing is written.',
+  })
   @ApiParam({ name: 'id', description: 'Application id' })
   async receive(
     @Param('id', IdPipe) id: string,
@@ -75,7 +86,20 @@ export class ObjectionsController {
     const result = await this.commands.execute(
       new RunApplicationCommand(id, command as StepCommand, { ...ctx, occurredAt: occurredAt ?? receivedOn }),
     );
-    return { ...result, objectionId };
+    // How it was recorded: a not-admitted record never changes, so reading it back is exact.
+    const view = await this.awards.getApplication(id);
+    const refusal = view.objections.find((o) => o.objectionId === objectionId && o.status === 'not-admitted')?.refusal;
+    if (!refusal) return { ...result, objectionId, objectionStatus: 'received' };
+    return {
+      ...result,
+      objectionId,
+      objectionStatus: 'not-admitted',
+      notAdmitted: {
+        reason: refusal.reason,
+        ...(refusal.field !== undefined ? { field: refusal.field } : {}),
+        rule: { programme: view.programmeId, version: view.policyVersion, article: refusal.article },
+      },
+    };
   }
 
   @Post(':objectionId/:decision')

@@ -63,6 +63,8 @@ export interface ApplicationView {
     evidenceProvided: boolean;
     evidenceRequests: Array<{ from: string; deadline: string; requestedOn: string; status: string }>;
     decision?: { reason?: string; on: string };
+    /** Not admitted by the policy (朝阳 第二十条): why, and the article. */
+    refusal?: { reason: string; article: string; field?: string };
   }>;
   publicity: ReplayedApplication['context']['publicity'];
   award: ReplayedApplication['context']['award'];
@@ -95,6 +97,7 @@ export function applicationView(app: LoadedApplication, acceptedCommands: string
       evidenceProvided: o.evidenceProvided,
       evidenceRequests: o.evidenceRequests.map((r) => ({ from: r.from, deadline: r.deadline, requestedOn: r.requestedOn, status: r.status })),
       ...(o.decision ? { decision: { reason: o.decision.reason, on: o.decision.on } } : {}),
+      ...(o.refusal ? { refusal: { ...o.refusal } } : {}),
     })),
     publicity: context.publicity,
     award: context.award,

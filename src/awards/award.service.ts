@@ -5,63 +5,36 @@
  * Consistency boundaries:
  * - a submission appends the application (no_stream) and the applicant's history (its revision):
  *   one application per term and the re-application bans hold under races (朝阳 第十七条(三));
- * - a term decision appends the term and every application it touches (and the applicants'
- *   histories on award) in one appendMultiple: the term's revision serialises proposals and
- *   approvals, so a quota (淄博 第四条, 济南 第二条, 忻州 第四条, 瀍河 第四条, 朝阳 第三条) can
- *   never be exceeded, not even by two decisions at the same moment.
+ * - a term decision (term-decisions.ts) appends the term and every application it touches (and the
+ *   applicants' histories on award) in one appendMultiple: the term's revision serialises proposals,
+ *   approvals and supplementary decisions, so a quota (淄博 第四条, 济南 第二条, 忻州 第四条, 瀍河 第四条,
+ *   朝阳 第三条) can never be exceeded, not even by two decisions at the same moment.
+ * This file holds the application commands and the reads; award-core.ts what both halves share.
  */
-import type { Clock } from '../clock/clock.js';
-import type { EventStore, StoredEvent } from '../event-store/event-store.port.js';
-import { IllegalTransitionError, NotFoundError, RuleViolationError } from '../../workflows/errors.js';
-import type { WorkingDayCalendar } from '../../workflows/calendar/working-days.js';
-import type { PolicyRegistry } from '../../workflows/policy/registry.js';
+import { NotFoundError, RuleViolationError } from '../../workflows/errors.js';
 import type { ApplicantKind, ChannelKind, ProgrammePolicy } from '../../workflows/policy/policy.types.js';
 import { checkEligibility, type SubmissionInput } from '../../workflows/policy/eligibility.js';
 import { checkInternalPublicity, type InternalPublicityDeclaration } from '../../workflows/policy/internal-publicity.js';
 import { evaluateBans } from '../../workflows/policy/bans.js';
 import { assertApplicantId } from '../../workflows/identifiers/index.js';
-import {
-  applicationStreamId,
-  type ApplicationEvent,
-  type ApplicationSubmitted,
-  type Declaration,
-} from '../../workflows/application/events.js';
-import { evolveApplication, initialApplication } from '../../workflows/application/replay.js';
+import { applicationStreamId, type ApplicationSubmitted, type Declaration } from '../../workflows/application/events.js';
+import { initialApplication } from '../../workflows/application/replay.js';
 import { decide as decideApplication } from '../../workflows/application/decide.js';
 import { acceptedCommands } from '../../workflows/application/accepted.js';
 import type { ApiCommandType, ApplicationCommand } from '../../workflows/application/commands.js';
-import {
-  applicantStreamId,
-  decideApply,
-  type ApplicantAwarded,
-  type ApplicantAwardRevoked,
-  type ApplicantEvent,
-} from '../../workflows/applicant/applicant.js';
-import {
-  programmeTermsStreamId,
-  termIdFor,
-  termStreamId,
-  type TermEvent,
-  type TermRegistered,
-} from '../../workflows/term/events.js';
-import { type ApplicationSummary, decideTerm, sortedRounds, termAcceptedCommands } from '../../workflows/term/decide.js';
-import { foldProgrammeTerms, foldTerm, placesHeld, type OpenedTermState } from '../../workflows/term/term.js';
+import { applicantStreamId, decideApply, type ApplicantAwardRevoked, type ApplicantEvent } from '../../workflows/applicant/applicant.js';
+import { termStreamId } from '../../workflows/term/events.js';
+import { decideTerm, termAcceptedCommands } from '../../workflows/term/decide.js';
+import { placesHeld } from '../../workflows/term/term.js';
 import { type CommandContext, deterministicUuid } from './command-context.js';
-import { type CommandOutcome, type ReadStream, type StreamChange, handleCommand } from './command-handler.js';
-import { type LoadedApplication, applicationView, foldApplication, publicityStanding } from './application-view.js';
-import { FoldCache, StreamCache } from './stream-cache.js';
+import type { StreamChange } from './command-handler.js';
+import { applicationView } from './application-view.js';
+import { AwardCore, type AwardServiceDeps, type CommandResult, type TermResult, toArray } from './award-core.js';
+import { type SupplementaryApprovalInput, type SupplementaryApprovalResult, TermDecisions } from './term-decisions.js';
 import { type Viewer, maskEvent } from '../read-models/objector-masking.js';
 
-export interface AwardServiceDeps {
-  store: EventStore;
-  policies: PolicyRegistry;
-  clock: Clock;
-  calendar: WorkingDayCalendar;
-  /** Re-decisions after a concurrent write (default 3). */
-  maxRetries?: number;
-  /** Streams (and application folds) kept in memory between requests (default 2000). */
-  cachedStreams?: number;
-}
+export type { AwardServiceDeps, CommandResult, TermResult } from './award-core.js';
+export type { SupplementaryApprovalInput, SupplementaryApprovalResult } from './term-decisions.js';
 
 export interface SubmitApplicationInput {
   termId: string;
@@ -77,179 +50,44 @@ export type ApplicationCommandInput = WithoutBase<Extract<ApplicationCommand, { 
 export type ScheduledCommandType = 'close-publicity' | 'evidence-deadline-missed' | 'annual-report-overdue' | 'close-revocation-window';
 export type ScheduledCommandInput = WithoutBase<Extract<ApplicationCommand, { type: ScheduledCommandType }>>;
 
-export interface CommandResult {
-  id: string;
-  state: string;
-  revision: number;
-  position: number;
-  idempotentReplay: boolean;
-}
-
-export interface TermResult {
-  termId: string;
-  state: string;
-  revision: number;
-  position: number;
-  idempotentReplay: boolean;
-}
-
 export class AwardService {
-  private readonly streams: StreamCache;
-  private readonly folds: FoldCache<LoadedApplication>;
+  private readonly core: AwardCore;
+  private readonly terms: TermDecisions;
 
-  constructor(private readonly deps: AwardServiceDeps) {
-    this.streams = new StreamCache(deps.store, deps.cachedStreams);
-    this.folds = new FoldCache(deps.cachedStreams);
+  constructor(deps: AwardServiceDeps) {
+    this.core = new AwardCore(deps);
+    this.terms = new TermDecisions(this.core);
   }
 
-  // --- terms -------------------------------------------------------------------------------------
+  // --- terms (term-decisions.ts) ---------------------------------------------------------------------
 
-  async openTerm(
-    programmeId: string,
-    input: { year: number; noticeDate: string; applicationDeadline: string },
-    ctx: CommandContext,
-  ): Promise<TermResult> {
-    // A term is governed by the version in force on its notice date (NoPolicyVersionError otherwise).
-    const policy = this.deps.policies.inForce(programmeId, input.noticeDate);
-    const termId = termIdFor(programmeId, input.year);
-    const outcome = await this.handle(ctx, 'open-term', termStreamId(termId), async ({ read, primary }) => {
-      const register = await read(programmeTermsStreamId(programmeId));
-      const existing = foldProgrammeTerms(register.events as unknown as TermRegistered[]);
-      const [opened] = decideTerm(
-        { type: 'OpenTerm', data: { programmeId, ...input, existingTerms: existing.terms } },
-        foldTerm(primary.events as unknown as TermEvent[]),
-        { policy },
-      );
-      if (opened?.type !== 'TermOpened') throw new Error('OpenTerm decides TermOpened');
-      const registered: TermRegistered = {
-        type: 'TermRegistered',
-        data: { programmeId, termId, year: input.year, noticeDate: input.noticeDate, policyVersion: policy.version },
-      };
-      return [
-        { streamId: primary.streamId, events: [opened] },
-        { streamId: register.streamId, events: [registered] },
-      ];
-    });
-    return this.termResult(termId, outcome);
+  openTerm(programmeId: string, input: { year: number; noticeDate: string; applicationDeadline: string }, ctx: CommandContext): Promise<TermResult> {
+    return this.terms.openTerm(programmeId, input, ctx);
   }
 
-  async recordProposedList(
-    termId: string,
-    entries: Array<{ applicationId: string; tier: string }>,
-    ctx: CommandContext,
-  ): Promise<TermResult> {
-    const outcome = await this.handle(ctx, 'record-proposed-list', termStreamId(termId), async ({ read, primary, occurredAt }) => {
-      const { state, policy } = this.openedTerm(termId, primary.events);
-      const apps = await this.loadApplications(read, entries.map((e) => e.applicationId));
-      const proposedEvent = (app: LoadedApplication, tier: string): ApplicationEvent => ({
-        type: 'ApplicationProposed',
-        data: { applicationId: app.id, tier, proposedOn: occurredAt },
-      });
-      const summaries = summarise(apps, (app) => app.replayed.snapshot.can(proposedEvent(app, policy.tiers[0]!.id)));
-      // The service only adds to the list: the statechart has no way back from 'proposed', so a
-      // replacing list (supported by the decider) is not offered here.
-      const [recorded] = decideTerm(
-        { type: 'RecordProposedList', data: { entries, replace: false, applications: summaries } },
-        state,
-        { policy },
-      );
-      const changes: StreamChange[] = [{ streamId: primary.streamId, events: [recorded!] }];
-      for (const entry of entries) {
-        const app = apps.get(entry.applicationId)!;
-        changes.push({ streamId: applicationStreamId(app.id), events: [accepted(app, proposedEvent(app, entry.tier))] });
-      }
-      return changes;
-    });
-    return this.termResult(termId, outcome);
+  recordProposedList(termId: string, entries: Array<{ applicationId: string; tier: string }>, ctx: CommandContext): Promise<TermResult> {
+    return this.terms.recordProposedList(termId, entries, ctx);
   }
 
-  async startPublicity(
-    termId: string,
-    input: { startDate: string; round: number; candidates?: string[] },
-    ctx: CommandContext,
-  ): Promise<TermResult> {
-    const outcome = await this.handle(ctx, 'start-publicity', termStreamId(termId), async ({ read, primary }) => {
-      const { state, policy } = this.openedTerm(termId, primary.events);
-      const roundPolicy = sortedRounds(policy).find((r) => r.round === input.round);
-      const ids = roundPolicy?.list === 'proposed' ? state.proposed.map((p) => p.applicationId) : input.candidates ?? [];
-      const apps = await this.loadApplications(read, ids);
-      const startEvent = (app: LoadedApplication, data: { startDate: string; endDate: string; endsAt: string }): ApplicationEvent => ({
-        type: 'PublicityStarted',
-        data: { applicationId: app.id, round: input.round, list: roundPolicy?.list ?? 'candidate', ...data },
-      });
-      const probe = { startDate: input.startDate, endDate: input.startDate, endsAt: input.startDate };
-      const summaries = summarise(apps, (app) => app.replayed.snapshot.can(startEvent(app, probe)));
-      const [started] = decideTerm(
-        { type: 'StartPublicity', data: { ...input, applications: summaries } },
-        state,
-        { policy, calendar: this.deps.calendar },
-      );
-      if (started?.type !== 'PublicityStarted') throw new Error('StartPublicity decides PublicityStarted');
-      const { startDate, endDate, endsAt } = started.data;
-      const changes: StreamChange[] = [{ streamId: primary.streamId, events: [started] }];
-      for (const id of started.data.applicationIds) {
-        const app = apps.get(id)!;
-        changes.push({ streamId: applicationStreamId(id), events: [accepted(app, startEvent(app, { startDate, endDate, endsAt }))] });
-      }
-      return changes;
-    });
-    return this.termResult(termId, outcome);
+  startPublicity(termId: string, input: { startDate: string; round: number; candidates?: string[] }, ctx: CommandContext): Promise<TermResult> {
+    return this.terms.startPublicity(termId, input, ctx);
   }
 
-  /**
-   * The government's decision. Awards every proposed application whose last publicity ended with
-   * no objection open or upheld; an ended round no scheduler has closed yet is closed in the same
-   * append. An application with an objection still open stays as it is (the statechart does not
-   * let it leave an open objection) and is listed in `notAwarded` with 'objection-pending';
-   * disqualified or withdrawn ones already left and are listed with their reason.
-   */
-  async approve(termId: string, input: { decisionDate: string; documentNo: string }, ctx: CommandContext): Promise<TermResult> {
-    const outcome = await this.handle(ctx, 'approve', termStreamId(termId), async ({ read, primary, now, occurredAt }) => {
-      const { state, policy } = this.openedTerm(termId, primary.events);
-      const apps = await this.loadApplications(read, state.proposed.map((p) => p.applicationId));
-      const standings = Object.fromEntries([...apps.values()].map((app) => [app.id, publicityStanding(app)]));
-      const [approved] = decideTerm(
-        { type: 'ApproveTerm', data: { ...input, now: now.toISOString(), standings } },
-        state,
-        { policy },
-      );
-      if (approved?.type !== 'TermApproved') throw new Error('ApproveTerm decides TermApproved');
-      const changes: StreamChange[] = [{ streamId: primary.streamId, events: [approved] }];
-      for (const place of approved.data.awarded) {
-        const app = apps.get(place.applicationId)!;
-        const events: ApplicationEvent[] = [];
-        let replayed = app.replayed;
-        if (replayed.state === 'publicized') {
-          const round = replayed.context.publicity.current!;
-          events.push({ type: 'PublicityClosed', data: { applicationId: app.id, round, closedOn: occurredAt } });
-          replayed = evolveApplication(app.policy, replayed, events[0]!);
-        }
-        const award: ApplicationEvent = {
-          type: 'ApplicationAwarded',
-          data: { applicationId: app.id, tier: place.tier, decisionDate: input.decisionDate, documentNo: input.documentNo },
-        };
-        if (!replayed.snapshot.can(award)) throw illegal('approve', app);
-        events.push(award);
-        changes.push({ streamId: applicationStreamId(app.id), events });
-        const history = await read(applicantStreamId(policy.programmeId, app.submitted.applicant.id));
-        const awarded: ApplicantAwarded = {
-          type: 'ApplicantAwarded',
-          data: { applicationId: app.id, termId, termYear: state.year, tier: place.tier, date: input.decisionDate },
-        };
-        changes.push({ streamId: history.streamId, events: [awarded] });
-      }
-      return changes;
-    });
-    return this.termResult(termId, outcome);
+  approve(termId: string, input: { decisionDate: string; documentNo: string }, ctx: CommandContext): Promise<TermResult> {
+    return this.terms.approve(termId, input, ctx);
+  }
+
+  supplementaryApproval(termId: string, input: SupplementaryApprovalInput, ctx: CommandContext): Promise<SupplementaryApprovalResult> {
+    return this.terms.supplementaryApproval(termId, input, ctx);
   }
 
   // --- applications ------------------------------------------------------------------------------
 
   async submitApplication(input: SubmitApplicationInput, ctx: CommandContext): Promise<CommandResult> {
     const id = deterministicUuid(`application\u0000${ctx.commandId}`);
-    const outcome = await this.handle(ctx, 'submit', applicationStreamId(id), async ({ read, primary, occurredAt }) => {
+    const outcome = await this.core.handle(ctx, 'submit', applicationStreamId(id), async ({ read, primary, occurredAt }) => {
       const term = await read(termStreamId(input.termId));
-      const { state, policy } = this.openedTerm(input.termId, term.events);
+      const { state, policy } = this.core.openedTerm(input.termId, term.events);
       const rule = (article: string) => ({ programme: policy.programmeId, version: policy.version, article });
       const noticeArticle = policy.notice?.article ?? policy.stages[0]?.article ?? policy.validity.article;
       // Submissions within the notice's period (淄博 第十四条, 济南 第十三条, 瀍河 第十五条, 朝阳 第十七条(一)(二)).
@@ -280,7 +118,7 @@ export class AwardService {
         policy,
         (input.declaration as { internalPublicity?: InternalPublicityDeclaration }).internalPublicity,
         occurredAt,
-        this.deps.calendar,
+        this.core.deps.calendar,
       );
       const history = await read(applicantStreamId(policy.programmeId, applicantId));
       const applied = decideApply(
@@ -288,7 +126,7 @@ export class AwardService {
         history.events as unknown as ApplicantEvent[],
         policy,
         (facts) =>
-          evaluateBans((p, v) => this.deps.policies.get(p, v), facts, {
+          evaluateBans((p, v) => this.core.deps.policies.get(p, v), facts, {
             programmeId: policy.programmeId,
             termYear: state.year,
             date: occurredAt,
@@ -313,7 +151,7 @@ export class AwardService {
         { streamId: history.streamId, events: [applied] },
       ];
     });
-    return this.applicationResult(id, outcome);
+    return this.core.applicationResult(id, outcome);
   }
 
   /**
@@ -326,8 +164,8 @@ export class AwardService {
     command: ApplicationCommandInput | ScheduledCommandInput,
     ctx: CommandContext,
   ): Promise<CommandResult> {
-    const outcome = await this.handle(ctx, command.type, applicationStreamId(applicationId), async ({ read, primary, occurredAt, now }) => {
-      const app = this.foldApp(applicationId, primary.events);
+    const outcome = await this.core.handle(ctx, command.type, applicationStreamId(applicationId), async ({ read, primary, occurredAt, now }) => {
+      const app = this.core.foldApp(applicationId, primary.events);
       const full = this.withDefaultDeadline({ ...command, now: now.toISOString(), occurredOn: occurredAt } as ApplicationCommand, app.policy);
       const events = toArray(decideApplication(full, app.replayed, app.policy));
       const changes: StreamChange[] = [{ streamId: primary.streamId, events }];
@@ -335,7 +173,7 @@ export class AwardService {
       if (revoked && revoked.type === 'ApplicationRevoked') {
         const award = app.replayed.context.award!;
         const term = await read(termStreamId(app.submitted.termId));
-        const { state, policy } = this.openedTerm(app.submitted.termId, term.events);
+        const { state, policy } = this.core.openedTerm(app.submitted.termId, term.events);
         const [noted] = decideTerm(
           { type: 'NoteRevocation', data: { applicationId, ground: revoked.data.ground } },
           state,
@@ -358,31 +196,31 @@ export class AwardService {
       }
       return changes;
     });
-    return this.applicationResult(applicationId, outcome);
+    return this.core.applicationResult(applicationId, outcome);
   }
 
   // --- reads -------------------------------------------------------------------------------------
 
   async getApplication(id: string) {
-    const app = this.foldApp(id, (await this.streams.read(applicationStreamId(id))).events);
+    const app = this.core.foldApp(id, (await this.core.streams.read(applicationStreamId(id))).events);
     return applicationView(app, acceptedCommands(app.policy, app.replayed.snapshot));
   }
 
   /** `viewer`: whose roles decide whether objector identities are shown (none: masked unless consented). */
   async getApplicationEvents(id: string, viewer: Viewer = { roles: [] }) {
-    const { events } = await this.streams.read(applicationStreamId(id));
+    const { events } = await this.core.streams.read(applicationStreamId(id));
     const first = events[0];
     if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
     // No replay: the events stay readable even when the statechart would refuse one of them.
     const { programmeId, policyVersion } = first.data as { programmeId: string; policyVersion: string };
     // Objector identities stay confidential but to the handler (朝阳 第二十五条, 忻州 第二十七条).
-    const rule = this.deps.policies.get(programmeId, policyVersion).objections;
+    const rule = this.core.deps.policies.get(programmeId, policyVersion).objections;
     return events.map((e) => maskEvent(e, viewer, rule));
   }
 
   async getTerm(termId: string) {
-    const { events } = await this.streams.read(termStreamId(termId));
-    const { state, policy } = this.openedTerm(termId, events);
+    const { events } = await this.core.streams.read(termStreamId(termId));
+    const { state, policy } = this.core.openedTerm(termId, events);
     const { status, ...facts } = state;
     return {
       ...facts,
@@ -394,13 +232,13 @@ export class AwardService {
   }
 
   async programmeOfApplication(id: string): Promise<string> {
-    const [first] = (await this.streams.read(applicationStreamId(id))).events;
+    const [first] = (await this.core.streams.read(applicationStreamId(id))).events;
     if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
     return (first.data as { programmeId: string }).programmeId;
   }
 
   async programmeOfTerm(termId: string): Promise<string> {
-    const [first] = (await this.streams.read(termStreamId(termId))).events;
+    const [first] = (await this.core.streams.read(termStreamId(termId))).events;
     if (!first || first.type !== 'TermOpened') throw new NotFoundError(`Term ${termId} not found`, { termId });
     return (first.data as { programmeId: string }).programmeId;
   }
@@ -416,90 +254,6 @@ export class AwardService {
     const defaults = policy.objections.defaultDeadlines;
     if (command.type !== 'objection-decision' || command.decision !== 'request-evidence' || command.deadline !== undefined) return command;
     if (defaults?.unit !== 'working' || !command.from || !(command.from in defaults)) return command;
-    return { ...command, deadline: this.deps.calendar.addWorkingDays(command.occurredOn, defaults[command.from]) };
+    return { ...command, deadline: this.core.deps.calendar.addWorkingDays(command.occurredOn, defaults[command.from]) };
   }
-
-  private handle(
-    ctx: CommandContext,
-    name: string,
-    primaryStreamId: string,
-    decide: Parameters<typeof handleCommand>[2]['decide'],
-  ): Promise<CommandOutcome> {
-    return handleCommand({ ...this.deps, readStream: (streamId) => this.streams.read(streamId) }, ctx, { name, primaryStreamId, decide });
-  }
-
-  private openedTerm(termId: string, events: readonly { type: string; data: unknown }[]): { state: OpenedTermState; policy: ProgrammePolicy } {
-    const state = foldTerm(events as unknown as TermEvent[]);
-    if (state.status === 'not-opened') throw new NotFoundError(`Term ${termId} not found`, { termId });
-    return { state, policy: this.deps.policies.get(state.programmeId, state.policyVersion) };
-  }
-
-  /** The application's fold, continued from the last fold of the same stream (FoldCache). */
-  private foldApp(id: string, events: StoredEvent[]): LoadedApplication {
-    return this.folds.fold(
-      applicationStreamId(id),
-      events,
-      (all) => foldApplication(id, all, (p, v) => this.deps.policies.get(p, v)),
-      (known, all) => ({
-        ...known,
-        events: all,
-        replayed: all.slice(known.events.length).reduce((state, event) => evolveApplication(known.policy, state, event), known.replayed),
-      }),
-    );
-  }
-
-  private async loadApplications(read: ReadStream, ids: readonly string[]): Promise<Map<string, LoadedApplication>> {
-    const apps = new Map<string, LoadedApplication>();
-    for (const id of new Set(ids)) {
-      const { events } = await read(applicationStreamId(id));
-      if (events.length === 0) continue; // the decider answers "not in this term"
-      apps.set(id, this.foldApp(id, events));
-    }
-    return apps;
-  }
-
-  private async termResult(termId: string, outcome: CommandOutcome): Promise<TermResult> {
-    const { events } = await this.streams.read(termStreamId(termId));
-    return {
-      termId,
-      state: foldTerm(events as unknown as TermEvent[]).status,
-      revision: outcome.revision,
-      position: outcome.position,
-      idempotentReplay: outcome.idempotentReplay,
-    };
-  }
-
-  private async applicationResult(id: string, outcome: CommandOutcome): Promise<CommandResult> {
-    const app = this.foldApp(id, (await this.streams.read(applicationStreamId(id))).events);
-    return { id, state: app.replayed.state, revision: outcome.revision, position: outcome.position, idempotentReplay: outcome.idempotentReplay };
-  }
-}
-
-function summarise(apps: Map<string, LoadedApplication>, isCandidate: (app: LoadedApplication) => boolean): Record<string, ApplicationSummary> {
-  return Object.fromEntries(
-    [...apps.values()].map((app) => [
-      app.id,
-      {
-        applicationId: app.id,
-        termId: app.submitted.termId,
-        applicantId: app.submitted.applicant.id,
-        applicantKind: app.submitted.applicant.kind,
-        isCandidate: isCandidate(app),
-      },
-    ]),
-  );
-}
-
-/** An application event a term decision appends, checked against the application's statechart. */
-function accepted(app: LoadedApplication, event: ApplicationEvent): ApplicationEvent {
-  if (!app.replayed.snapshot.can(event)) throw illegal(event.type, app);
-  return event;
-}
-
-function illegal(command: string, app: LoadedApplication): IllegalTransitionError {
-  return new IllegalTransitionError(command, app.replayed.state, acceptedCommands(app.policy, app.replayed.snapshot));
-}
-
-function toArray<T>(value: T | T[]): T[] {
-  return Array.isArray(value) ? value : [value];
 }

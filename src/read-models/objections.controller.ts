@@ -20,7 +20,7 @@ import { type FieldError, ValidationFailedError } from '../http/http-errors.js';
 import { type Fresh, ProjectionReader } from '../projections/projection-reader.js';
 import { type ShownObjector, maskObjector } from './objector-masking.js';
 
-const STATUSES = ['received', 'accepted', 'refused', 'upheld', 'dismissed'] as const;
+const STATUSES = ['received', 'accepted', 'refused', 'upheld', 'dismissed', 'not-admitted'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export type ObjectionLogRow = Omit<ObjectionRow, 'objector'> & { objector: ShownObjector };
@@ -77,17 +77,20 @@ export class ObjectionsLogController {
       this.idPipe.transform(programmeId, { type: 'query', data: 'programmeId' });
       assertProgrammeAccess(req.user, programmeId);
     }
+    let termProgramme: string | undefined;
     if (termId !== undefined) {
       this.idPipe.transform(termId, { type: 'query', data: 'termId' });
-      assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
+      termProgramme = await this.awards.programmeOfTerm(termId);
+      assertProgrammeAccess(req.user, termProgramme);
     }
     const scope: ObjectionScope = {};
-    if (programmeId !== undefined) scope.programmeIds = [programmeId];
+    if (termProgramme !== undefined) scope.programmeIds = programmeId === undefined || programmeId === termProgramme ? [termProgramme] : [];
+    else if (programmeId !== undefined) scope.programmeIds = [programmeId];
     else if (!req.user.programmes.includes('*')) scope.programmeIds = req.user.programmes;
     if (termId !== undefined) scope.termId = termId;
-    // Reads the applications with objections only (a key range), never the many without.
+    // A term is one exact lookup of the log's index, a programme one range: only documents it shows.
     const answer = await this.reader.read<ObjectionLogDoc, ObjectionLogApplication[]>(OBJECTION_LOG_PROJECTION, { minPosition }, (view) =>
-      readObjectionLog(view, scope, { status, from, to }),
+      readObjectionLog({ list: (query) => view.list(query) }, scope, { status, from, to }),
     );
     const rows = objectionRows(answer.data, { status, from, to })
       // Belt and braces: never a row of a programme the token does not list.

@@ -36,4 +36,14 @@ describe('objector masking', () => {
     const other = { type: 'ObjectionAccepted', data: { objectionId: 'o1' } };
     expect(maskEvent(other, { roles: [] }, chaoyang)).toBe(other);
   });
+
+  // 朝阳 第二十五条: an objection recorded as not admitted (朝阳 第二十条) keeps its objector as confidential.
+  it('masks the objector of ObjectionNotAdmitted exactly as of ObjectionReceived', () => {
+    const notAdmitted = { type: 'ObjectionNotAdmitted', data: { objectionId: 'o2', grounds: 'g', objector: named, refusal: { reason: 'r', article: '第二十条' } } };
+    expect(isMaskedFor(notAdmitted, { roles: ['supervisor'] }, chaoyang)).toBe(true);
+    expect(JSON.stringify(maskEvent(notAdmitted, { roles: ['supervisor'] }, chaoyang))).not.toContain('张三');
+    expect(maskEvent(notAdmitted, { roles: ['office'] }, chaoyang)).toBe(notAdmitted);
+    expect(isMaskedFor(notAdmitted, { roles: ['office'] }, xinzhou)).toBe(true);
+    expect(maskEvent(notAdmitted, { roles: ['supervisor'] }, xinzhou)).toBe(notAdmitted);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The one place that decides who sees an objector's identity, used by every read that can show
- * an ObjectionReceived event: GET /api/applications/{id}/events, the audit history, the audit
+ * an ObjectionReceived or ObjectionNotAdmitted event: GET /api/applications/{id}/events, the audit history, the audit
  * export and the objection log.
  *
  * Rule: the identity (name, contact) is shown only to the role that handles objections under the
@@ -33,7 +33,7 @@ export interface MaskedObjector {
 
 export type ShownObjector = Objector | MaskedObjector;
 
-/** Fields of an ObjectionReceived's objector that identify the person. */
+/** Fields of an objection event's objector that identify the person. */
 export const IDENTITY_FIELDS = ['name', 'contact'] as const;
 
 export function maySeeObjectorIdentity(viewer: Viewer, rule: ObjectorRule, objector: Pick<Objector, 'consentToDisclose'>): boolean {
@@ -62,7 +62,7 @@ export function isMaskedFor(event: { type: string; data: unknown }, viewer: View
 }
 
 /**
- * The event as this viewer may see it: an ObjectionReceived's objector masked when needed, every
+ * The event as this viewer may see it: an objection event's objector masked when needed, every
  * other event (and every other field) unchanged. Never mutates its argument.
  */
 export function maskEvent<E extends { type: string; data: unknown }>(event: E, viewer: Viewer, rule: ObjectorRule): E {
@@ -74,7 +74,8 @@ export function maskEvent<E extends { type: string; data: unknown }>(event: E, v
 }
 
 function objectorOf(event: { type: string; data: unknown }): Objector | undefined {
-  if (event.type !== 'ObjectionReceived' || event.data === null || typeof event.data !== 'object') return undefined;
+  // Both carry the objector as received: an objection not admitted (朝阳 第二十条) is as confidential.
+  if ((event.type !== 'ObjectionReceived' && event.type !== 'ObjectionNotAdmitted') || event.data === null || typeof event.data !== 'object') return undefined;
   const objector = (event.data as { objector?: unknown }).objector;
   return objector !== null && typeof objector === 'object' ? (objector as Objector) : undefined;
 }

@@ -8,7 +8,8 @@ type TermOperation =
   | { kind: 'open'; programmeId: string; input: Parameters<AwardService['openTerm']>[1] }
   | { kind: 'proposed-list'; termId: string; entries: Parameters<AwardService['recordProposedList']>[1] }
   | { kind: 'publicity'; termId: string; input: Parameters<AwardService['startPublicity']>[1] }
-  | { kind: 'approval'; termId: string; input: Parameters<AwardService['approve']>[1] };
+  | { kind: 'approval'; termId: string; input: Parameters<AwardService['approve']>[1] }
+  | { kind: 'supplementary-approval'; termId: string; input: Parameters<AwardService['supplementaryApproval']>[1] };
 
 /** One command class for the term's decisions: each is a single atomic multi-stream append. */
 export class TermCommand extends Command<Record<string, unknown>> {
@@ -34,6 +35,8 @@ export class TermCommandHandler implements ICommandHandler<TermCommand> {
         return { ...(await this.awards.startPublicity(operation.termId, operation.input, ctx)) };
       case 'approval':
         return { ...(await this.awards.approve(operation.termId, operation.input, ctx)) };
+      case 'supplementary-approval':
+        return { ...(await this.awards.supplementaryApproval(operation.termId, operation.input, ctx)) };
       default: {
         const _exhaustive: never = operation;
         throw new Error(`unknown term operation ${String(_exhaustive)}`);

@@ -8,7 +8,7 @@ import { IdPipe } from '../common/id.pipe.js';
 import { AWARD_SERVICE } from '../domain.tokens.js';
 import { type CommandContext, Ctx } from '../http/command-context.js';
 import { TermCommand } from './term.commands.js';
-import { ApprovalDto, OpenTermDto, ProposedListDto, StartPublicityDto } from './terms.dto.js';
+import { ApprovalDto, OpenTermDto, ProposedListDto, StartPublicityDto, SupplementaryApprovalDto } from './terms.dto.js';
 
 @ApiTags('terms')
 @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body: the first answer again' })
@@ -62,5 +62,25 @@ export class TermsController {
   async approval(@Param('termId', IdPipe) termId: string, @Body() dto: ApprovalDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
     assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
     return this.commands.execute(new TermCommand({ kind: 'approval', termId, input: { decisionDate: dto.decisionDate, documentNo: dto.documentNo } }, ctx));
+  }
+
+  @Post('terms/:termId/supplementary-approval')
+  @HttpCode(200)
+  @Roles('office')
+  @ApiOperation({
+    summary:
+      'The government’s later decision on an application the approval left out with an objection still open, once it is settled: ' +
+      'award (in the tier proposed; quotas enforced atomically with the term’s other decisions) or not-award (with a reason)',
+  })
+  async supplementaryApproval(
+    @Param('termId', IdPipe) termId: string,
+    @Body() dto: SupplementaryApprovalDto,
+    @Ctx() ctx: CommandContext,
+    @Req() req: AuthenticatedRequest,
+  ) {
+    assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
+    const { applicationId, decision, decisionDate, documentNo, reason } = dto;
+    const input = { applicationId, decision, decisionDate, documentNo, ...(reason !== undefined ? { reason } : {}) };
+    return this.commands.execute(new TermCommand({ kind: 'supplementary-approval', termId, input }, ctx));
   }
 }

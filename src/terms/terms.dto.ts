@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { CommandDto } from '../common/command.dto.js';
 import { IsCalendarDate } from '../common/validators.js';
 
@@ -78,4 +78,27 @@ export class ApprovalDto extends CommandDto {
   @IsNotEmpty()
   @MaxLength(100)
   documentNo!: string;
+}
+
+/**
+ * The government's later decision on an application the approval left out because an objection
+ * was still open, once it is settled (淄博 第十九条, 济南 第十八条, 忻州 第二十条, 瀍河 第十九条, 朝阳 第十七条(九)).
+ */
+export class SupplementaryApprovalDto extends ApprovalDto {
+  @ApiProperty({ description: 'An application listed in the approval’s notAwarded with reason objection-pending' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  applicationId!: string;
+
+  @ApiProperty({ enum: ['award', 'not-award'], description: 'award: in the tier it was proposed for, within the quotas; not-award: with a reason' })
+  @IsIn(['award', 'not-award'])
+  decision!: 'award' | 'not-award';
+
+  @ApiPropertyOptional({ description: 'Required for not-award' })
+  @ValidateIf((dto: SupplementaryApprovalDto) => dto.decision === 'not-award' || dto.reason !== undefined)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4000)
+  reason?: string;
 }

@@ -170,6 +170,7 @@ export class AwardDriver {
         [0.3, on(this.pickTerm(terms(), 'publicity'), (t) => this.approve(t))],
         [0.1, on(anyApp(), (a) => this.object(a))],
         [0.1, on(this.pickApp(this.apps, 'revoke'), (a) => this.revoke(a))],
+        [0.1, on(this.pickTerm(terms(), 'approved'), (t) => this.supplementary(t))],
       ]),
     );
     // Revocations reach back to earlier terms (朝阳 第三十六条: within 3 years of the award).
@@ -179,6 +180,7 @@ export class AwardDriver {
         [0.2, on(this.pickApp(this.apps, 'file-annual-report'), (a) => this.command(a, { type: 'file-annual-report', year: this.rng.int(year - 1, year + 1) }))],
         [0.2, on(this.apps.length > 0 ? this.rng.pick(this.apps) : undefined, (a) => this.anyCommand(a))],
         [0.1, on(this.apps.length > 0 ? this.rng.pick(this.apps) : undefined, (a) => this.command(a, { type: 'withdraw', reason: '撤回' }))],
+        [0.15, on(this.pickTerm(terms(), 'approved'), (t) => this.supplementary(t))],
       ]),
     );
   }
@@ -393,6 +395,22 @@ export class AwardDriver {
     if (await this.attempt('approve', (ctx) => this.service.approve(term.termId, { decisionDate: this.today(), documentNo }, ctx))) {
       await this.refreshTerm(term);
     }
+    await this.hooks.placesMayHaveChanged(term);
+  }
+
+  /**
+   * A supplementary decision on an application the approval left out with an open objection (its
+   * objection may still be open or upheld: refused), or now and then on one it awarded (refused).
+   */
+  private async supplementary(term: TermInfo): Promise<void> {
+    const view = await this.service.getTerm(term.termId);
+    const left = view.status === 'approved' ? (view as unknown as { approval: { notAwarded: Array<{ applicationId: string }> } }).approval.notAwarded : [];
+    const others = this.apps.filter((a) => a.term === term);
+    const target = left.length > 0 && this.rng.chance(0.9) ? this.rng.pick(left).applicationId : others.length > 0 ? this.rng.pick(others).id : undefined;
+    if (!target) return;
+    const decision = this.rng.chance(0.75) ? ('award' as const) : ('not-award' as const);
+    const input = { applicationId: target, decision, decisionDate: this.today(), documentNo: `${term.programmeId}〔${term.year}〕补${this.issued}号`, ...(decision === 'not-award' ? { reason: '不予表彰' } : {}) };
+    if (await this.attempt(`supplementary-approval/${decision}`, (ctx) => this.service.supplementaryApproval(term.termId, input, ctx))) await this.refreshTerm(term);
     await this.hooks.placesMayHaveChanged(term);
   }
 

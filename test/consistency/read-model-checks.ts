@@ -104,7 +104,9 @@ export async function checkQuota(reader: ProjectionReader, events: EventStore, s
     ].filter(Boolean);
     if (problems.length > 0) throw new Error(`${where}, line ${line.tier}/${line.kind}: ${problems.join('; ')}`);
   });
-  const approved = aggregate.status === 'approved' ? (aggregate as unknown as { approval: { awarded: unknown[] } }).approval.awarded.length : 0;
+  // Awarded at the approval, then by supplementary decisions.
+  const approvedTerm = aggregate as unknown as { approval: { awarded: unknown[] }; supplementary: Array<{ outcome: string }> };
+  const approved = aggregate.status === 'approved' ? approvedTerm.approval.awarded.length + approvedTerm.supplementary.filter((d) => d.outcome === 'awarded').length : 0;
   const facts = { status: doc.status, proposed: doc.proposed.length, awarded: doc.awarded.length, revoked: doc.revoked.length };
   const expected = { status: aggregate.status, proposed: aggregate.proposed.length, awarded: approved, revoked: aggregate.revoked.length };
   if (!isDeepStrictEqual(facts, expected)) throw new Error(`${where}: read model ${JSON.stringify(facts)}, aggregate ${JSON.stringify(expected)}`);

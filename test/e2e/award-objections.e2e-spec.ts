@@ -4,6 +4,7 @@
  * late, or a period over, is decided by "now", not by the dates a client writes.
  */
 import { CLOCK, type ManualClock } from '../../src/clock/clock.js';
+import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { AwardClient, candidates, expectOk, expectProblem, proposeToAward, residentId, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
 
@@ -42,14 +43,26 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
   });
   afterAll(async () => t.close());
 
-  it('refuses anonymous objections and objections without written evidence (朝阳 第二十条)', async () => {
+  it('records anonymous objections and objections without written evidence as not admitted, with the rule (朝阳 第二十条)', async () => {
     const anonymous = await office.post(`/applications/${gold}/objections`, { objector: { anonymous: true, consentToDisclose: false }, grounds: '材料造假', evidenceProvided: true });
-    expectProblem(anonymous, 422, 'RULE_VIOLATION');
-    expect(anonymous.body.rule).toMatchObject({ programme: 'chaoyang-mayor', article: expect.stringContaining('第二十条') });
-    expect(anonymous.body.field).toBe('objector.anonymous');
-    const noEvidence = await office.post(`/applications/${gold}/objections`, { objector: named, grounds: '材料造假', evidenceProvided: false });
-    expectProblem(noEvidence, 422, 'RULE_VIOLATION');
-    expect(noEvidence.body.field).toBe('evidenceProvided');
+    const recorded = expectOk(anonymous, 201);
+    expect(recorded).toMatchObject({
+      state: 'publicized',
+      objectionId: expect.stringMatching(/^obj-/),
+      objectionStatus: 'not-admitted',
+      notAdmitted: { field: 'objector.anonymous', rule: { programme: 'chaoyang-mayor', version: '2022', article: expect.stringContaining('第二十条') } },
+    });
+    const noEvidence = expectOk(await office.post(`/applications/${gold}/objections`, { objector: named, grounds: '材料造假', evidenceProvided: false }), 201);
+    expect(noEvidence).toMatchObject({ state: 'publicized', objectionStatus: 'not-admitted', notAdmitted: { field: 'evidenceProvided' } });
+    // Recorded, not open: nothing to decide on it, and the application shows why.
+    expectProblem(await office.post(`/applications/${gold}/objections/${noEvidence.objectionId}/accept`, {}), 409, 'ILLEGAL_TRANSITION');
+    const view = await office.application(gold);
+    expect(view.objections.find((o: { objectionId: string }) => o.objectionId === noEvidence.objectionId)).toMatchObject({
+      status: 'not-admitted',
+      withinPublicity: true,
+      refusal: { article: '第二十条、第二十一条', field: 'evidenceProvided' },
+    });
+    expect(JSON.stringify(view)).not.toContain('张三');
   });
 
   it('records a named objection, asks the applicant for evidence (5 working days), and dismisses it (第二十一至二十五条)', async () => {
@@ -69,11 +82,13 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
     );
     expect(retried.body.objectionId).toBe(objectionId);
 
-    // The objector's identity never leaves the stream (第二十五条).
+    // The objector's identity is the handler's (朝阳 第二十五条: the office) and nobody else's.
     const events = await office.get(`/applications/${gold}/events`);
-    expect(events.text).not.toContain('张三');
-    expect(events.text).not.toContain('13800000000');
+    expect(events.text).toContain('张三');
     expect(events.body.filter((e: { type: string }) => e.type === 'ObjectionReceived')).toHaveLength(1);
+    const audited = await new AwardClient(t, t.token('auditor', ['chaoyang-mayor'])).get(`/applications/${gold}/events`);
+    expect(audited.text).not.toContain('张三');
+    expect(audited.text).not.toContain('13800000000');
 
     const decide = (decision: string, body: Record<string, unknown> = {}) =>
       office.post(`/applications/${gold}/objections/${objectionId}/${decision}`, { occurredAt: '2024-10-02', ...body });
@@ -82,7 +97,7 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
     expect(requested.state).toBe('objected');
     const view = await office.application(gold);
     // Requested during National Day: 10-08, 10-09, 10-10, 10-11, 10-12 (Saturday, worked).
-    expect(view.objections[0]).toMatchObject({
+    expect(view.objections.find((o: { objectionId: string }) => o.objectionId === objectionId)).toMatchObject({
       objectionId,
       status: 'accepted',
       withinPublicity: true,
@@ -93,7 +108,10 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
     expectOk(await decide('record-evidence', { from: 'applicant', summary: '企业提交了第三方检测报告' }));
     const dismissed = expectOk(await decide('dismiss', { reason: '经核查，申报数据属实' }));
     expect(dismissed.state).toBe('publicized');
-    expect((await office.application(gold)).objections[0]).toMatchObject({ status: 'dismissed', decision: { reason: '经核查，申报数据属实' } });
+    expect((await office.application(gold)).objections.find((o: { objectionId: string }) => o.objectionId === objectionId)).toMatchObject({
+      status: 'dismissed',
+      decision: { reason: '经核查，申报数据属实' },
+    });
   });
 
   it('upholds an objection: the application leaves the list (第二十四条)', async () => {
@@ -103,11 +121,10 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
     expect(upheld.state).toBe('disqualified');
   });
 
-  it('refuses an objection after the publicity period (朝阳 第二十条), then approves the clear ones', async () => {
+  it('records an objection after the publicity period as not admitted (朝阳 第二十条); it holds nothing up, and the clear ones are approved', async () => {
     clock.set('2024-10-07T01:00:00Z'); // 09:00 on 10-07 in Shanghai: the 7 days are over
-    const late = await office.post(`/applications/${nomination}/objections`, { objector: named, grounds: '迟到的异议', evidenceProvided: true });
-    expectProblem(late, 422, 'RULE_VIOLATION');
-    expect(late.body.field).toBe('receivedOn');
+    const late = expectOk(await office.post(`/applications/${nomination}/objections`, { objector: named, grounds: '迟到的异议', evidenceProvided: true }), 201);
+    expect(late).toMatchObject({ state: 'publicized', objectionStatus: 'not-admitted', notAdmitted: { field: 'receivedOn', rule: { article: '第二十条、第二十一条' } } });
 
     // The office does not close the rounds here: approval closes an ended round in the same append.
     const approved = await office.post(`/terms/${termId}/approval`, { decisionDate: '2024-10-10', documentNo: '朝政〔2024〕30号', occurredAt: '2024-10-07' });
@@ -117,6 +134,43 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
     expect(term.approval.notAwarded).toEqual([expect.objectContaining({ applicationId: silver, reason: 'objection-upheld' })]);
     expect((await office.application(gold)).state).toBe('awarded');
     expect((await office.application(silver)).state).toBe('disqualified');
+  });
+
+  it('still refuses, writing nothing, an objection that cannot be recorded: the application has ended (朝阳 第二十条)', async () => {
+    const before = await office.application(silver);
+    const refused = await office.post(`/applications/${silver}/objections`, { objector: named, grounds: '再次举报', evidenceProvided: true });
+    expectProblem(refused, 422, 'RULE_VIOLATION');
+    expect(refused.body).toMatchObject({ field: 'receivedOn', rule: { programme: 'chaoyang-mayor', version: '2022', article: '第二十条、第二十一条' } });
+    expect(refused.text).not.toContain('张三');
+    expect((await office.application(silver)).revision).toBe(before.revision);
+  });
+
+  it('logs the objections not admitted with their status, period, refusal and article; the objector only for the office (朝阳 第二十条、第二十五条)', async () => {
+    const supervisor = new AwardClient(t, t.token('supervisor', ['chaoyang-mayor'], '监督组'));
+    const auditor = new AwardClient(t, t.token('auditor', ['chaoyang-mayor'], '审计'));
+    const query = `/objections?termId=${termId}&status=not-admitted&minPosition=${await t.app.get<EventStore>(EVENT_STORE).headPosition()}`;
+    const log = expectOk(await office.get(query));
+    expect(log.data.objections.map((o: { applicationId: string; withinPublicity: boolean }) => [o.applicationId, o.withinPublicity])).toEqual([
+      [gold, true],
+      [gold, true],
+      [nomination, false],
+    ]);
+    expect(log.data.objections[2]).toMatchObject({
+      status: 'not-admitted',
+      publicity: { list: 'proposed', startDate: '2024-09-30', endDate: '2024-10-06' },
+      outcome: { result: 'not-admitted', article: '第二十条、第二十一条', field: 'receivedOn', on: '2024-10-07' },
+      objector: named,
+      steps: [expect.objectContaining({ step: 'ObjectionNotAdmitted', by: expect.objectContaining({ name: '朝阳评定办' }) })],
+    });
+    const masked = expectOk(await supervisor.get(query));
+    expect(masked.data.objections).toHaveLength(3);
+    expect(JSON.stringify(masked)).not.toContain('张三');
+    expect(masked.data.objections[2].objector).toEqual({ anonymous: false, consentToDisclose: false, masked: true, confidentialityArticle: '第二十五条' });
+    const history = await auditor.get(`/applications/${nomination}/history`);
+    expectOk(history);
+    expect(history.body.data.entries.some((e: { type: string }) => e.type === 'ObjectionNotAdmitted')).toBe(true);
+    expect(history.text).not.toContain('张三');
+    expect((await office.get(`/applications/${nomination}/history`)).text).toContain('张三');
   });
 
   it('revokes with a coded ground and its window (第三十六条), for life on fraud (第二十七条)', async () => {

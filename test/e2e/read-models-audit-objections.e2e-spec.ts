@@ -155,7 +155,11 @@ describe('read models: audit history and objection log (HTTP)', () => {
       { programme: XINZHOU, role: 'office', path: () => `/applications/${candidate}/history?minPosition=${head}`, what: '/applications/{id}/history', sees: [], hidden: ['王五'] },
       { programme: XINZHOU, role: 'auditor', path: () => `/applications/${candidate}/history?minPosition=${head}`, what: '/applications/{id}/history', sees: [], hidden: ['王五'] },
       { programme: XINZHOU, role: 'auditor', path: () => `/terms/${xinzhouTerm}/audit-export`, what: '/terms/{id}/audit-export', sees: [], hidden: ['王五', '13900000000'] },
-      { programme: XINZHOU, role: 'office', path: () => `/applications/${candidate}/events`, what: '/applications/{id}/events', sees: [], hidden: ['王五'] },
+      { programme: XINZHOU, role: 'office', path: () => `/applications/${candidate}/events`, what: '/applications/{id}/events', sees: [], hidden: ['王五', '13900000000'] },
+      { programme: XINZHOU, role: 'auditor', path: () => `/applications/${candidate}/events`, what: '/applications/{id}/events', sees: [], hidden: ['王五', '13900000000'] },
+      { programme: CHAOYANG, role: 'office', path: () => `/applications/${gold}/events`, what: '/applications/{id}/events', sees: ['张三', '13800000000'], hidden: [] },
+      { programme: CHAOYANG, role: 'auditor', path: () => `/applications/${gold}/events`, what: '/applications/{id}/events', sees: [], hidden: ['张三', '13800000000'] },
+      { programme: CHAOYANG, role: 'auditor', path: () => `/applications/${silver}/events`, what: '/applications/{id}/events', sees: ['李四'], hidden: [] },
     ];
     for (const c of cases) {
       it(`${c.programme} ${c.role} ${c.what}: sees ${c.sees.join(', ') || 'no identity'}`, async () => {

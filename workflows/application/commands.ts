@@ -121,7 +121,8 @@ export const COMMAND_EVENTS: Record<ApplicationCommandType, readonly Application
   candidate: ['CandidateListed'],
   withdraw: ['ApplicationWithdrawn'],
   revoke: ['ApplicationRevoked'],
-  object: ['ObjectionReceived'],
+  // Admitted, or recorded as not admitted (朝阳 第二十条) where the state can record it.
+  object: ['ObjectionReceived', 'ObjectionNotAdmitted'],
   'objection-decision': [
     'ObjectionAccepted',
     'ObjectionRefused',

@@ -9,6 +9,7 @@ import type {
   ApplicationEvent,
   Channel,
   EvidenceParty,
+  ObjectionRefusalRecord,
   ReviewerScore,
   Prize,
 } from './events.js';
@@ -30,7 +31,8 @@ export interface PublicityRoundRecord {
   closedOn?: string;
 }
 
-export type ObjectionStatus = 'received' | 'accepted' | 'refused' | 'upheld' | 'dismissed';
+/** 'not-admitted': refused by the policy on receipt (朝阳 第二十条), recorded, never open. */
+export type ObjectionStatus = 'received' | 'accepted' | 'refused' | 'upheld' | 'dismissed' | 'not-admitted';
 export const OPEN_OBJECTION_STATUSES: readonly ObjectionStatus[] = ['received', 'accepted'];
 
 export interface EvidenceRequest {
@@ -53,6 +55,8 @@ export interface ObjectionRecord {
   evidenceProvided: boolean;
   evidenceRequests: EvidenceRequest[];
   decision?: { decidedBy?: string; reason?: string; on: string };
+  /** Why the policy did not admit it (status 'not-admitted'). */
+  refusal?: ObjectionRefusalRecord;
 }
 
 export type ClosedOutcome = 'rejected' | 'eliminated' | 'withdrawn' | 'disqualified' | 'notAwarded';
@@ -281,6 +285,27 @@ export function evolveContext(context: ApplicationContext, event: ApplicationEve
             consentToDisclose: d.objector.consentToDisclose,
             evidenceProvided: d.evidenceProvided,
             evidenceRequests: [],
+          },
+        },
+      };
+    }
+    case 'ObjectionNotAdmitted': {
+      const d = event.data;
+      return {
+        ...ctx,
+        objections: {
+          ...ctx.objections,
+          [d.objectionId]: {
+            objectionId: d.objectionId,
+            round: d.round,
+            status: 'not-admitted',
+            receivedOn: d.receivedOn,
+            withinPublicity: d.withinPublicity,
+            anonymous: d.objector.anonymous,
+            consentToDisclose: d.objector.consentToDisclose,
+            evidenceProvided: d.evidenceProvided,
+            evidenceRequests: [],
+            refusal: d.refusal,
           },
         },
       };

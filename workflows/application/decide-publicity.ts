@@ -14,11 +14,11 @@ import type {
   ProposeCommand,
   StartPublicityCommand,
 } from './commands.js';
-import { currentRound, type ObjectionRecord } from './context.js';
+import { currentRound, type ObjectionRecord, type PublicityRoundRecord } from './context.js';
 import type { ApplicationEvent, EvidenceParty } from './events.js';
 import type { ReplayedApplication } from './replay.js';
 import { instantBefore, requireDate, requireText, ruleRef } from './decide-support.js';
-import { objectionRefusal, toRuleViolation } from './rules.js';
+import { objectionRefusal } from './rules.js';
 
 const idOf = (state: ReplayedApplication) => state.context.applicationId!;
 const PARTIES: readonly EvidenceParty[] = ['recommender', 'applicant', 'objector'];
@@ -60,7 +60,12 @@ export function startPublicity(command: StartPublicityCommand, state: ReplayedAp
   ];
 }
 
-/** 朝阳 第二十条: real identity and written evidence; anonymous or late objections are not accepted. */
+/**
+ * 朝阳 第二十条: real identity and written evidence; anonymous or late objections are not accepted.
+ * One the policy refuses is recorded as received and not admitted (ObjectionNotAdmitted, with the
+ * article), so the objection log shows it; the statechart takes it only once a round has started
+ * and the application has not ended, else the command is refused and nothing is written.
+ */
 export function receiveObjection(command: ObjectCommand, state: ReplayedApplication, policy: ProgrammePolicy): ApplicationEvent[] {
   const objectionId = requireText(command.objectionId, 'objectionId');
   if (state.context.objections[objectionId]) throw new InvalidInputError(`Objection ${objectionId} is already recorded`, 'objectionId');
@@ -69,32 +74,36 @@ export function receiveObjection(command: ObjectCommand, state: ReplayedApplicat
   if (!objector || typeof objector.anonymous !== 'boolean') throw new InvalidInputError('objector.anonymous is required', 'objector.anonymous');
   const round = currentRound(state.context);
   if (!round) throw new InvalidInputError('No publicity round is running', 'round');
-  // Late: at or after the round's end instant, even before the scheduler closed it (朝阳 第二十条).
-  const withinPublicity = !round.closedOn && instantBefore(command.now, round.endsAt);
-  const refusal = objectionRefusal(policy, { objector, evidenceProvided: command.evidenceProvided === true, withinPublicity });
-  if (refusal) throw toRuleViolation(policy, refusal);
-  return [
-    {
-      type: 'ObjectionReceived',
-      data: {
-        applicationId: idOf(state),
-        objectionId,
-        round: round.round,
-        receivedOn: command.occurredOn,
-        receivedAt: command.now,
-        objector: {
-          anonymous: objector.anonymous,
-          ...(objector.name !== undefined ? { name: objector.name } : {}),
-          ...(objector.contact !== undefined ? { contact: objector.contact } : {}),
-          // Disclosed only with the objector's consent (朝阳 第二十五条).
-          consentToDisclose: objector.consentToDisclose === true,
-        },
-        grounds,
-        evidenceProvided: command.evidenceProvided === true,
-        withinPublicity,
-      },
+  const withinPublicity = isWithinPublicity(round, command.now);
+  const evidenceProvided = command.evidenceProvided === true;
+  const refusal = objectionRefusal(policy, { objector, evidenceProvided, withinPublicity });
+  const data = {
+    applicationId: idOf(state),
+    objectionId,
+    round: round.round,
+    receivedOn: command.occurredOn,
+    receivedAt: command.now,
+    objector: {
+      anonymous: objector.anonymous,
+      ...(objector.name !== undefined ? { name: objector.name } : {}),
+      ...(objector.contact !== undefined ? { contact: objector.contact } : {}),
+      // Disclosed only with the objector's consent (朝阳 第二十五条).
+      consentToDisclose: objector.consentToDisclose === true,
     },
-  ];
+    grounds,
+    evidenceProvided,
+    withinPublicity,
+  };
+  if (refusal) {
+    const recorded = { reason: refusal.message, article: refusal.article, ...(refusal.field !== undefined ? { field: refusal.field } : {}) };
+    return [{ type: 'ObjectionNotAdmitted', data: { ...data, refusal: recorded } }];
+  }
+  return [{ type: 'ObjectionReceived', data }];
+}
+
+/** Late: at or after the round's end instant, even before the scheduler closed it (朝阳 第二十条). */
+export function isWithinPublicity(round: PublicityRoundRecord, now: string): boolean {
+  return !round.closedOn && instantBefore(now, round.endsAt);
 }
 
 function objectionOf(state: ReplayedApplication, objectionId: string): ObjectionRecord {

@@ -8,8 +8,17 @@ const awarded = [...historyTo(policy, 'publicized'), ev.publicityClosed(2), ev.a
 const at = (date: string) => ({ now: `${date}T02:00:00.000Z`, occurredOn: date });
 
 describe('when awarded', () => {
-  it('lists revoke and annual reports, nothing of the review', () => {
-    expect(acceptedCommands(policy, given(policy, awarded).state.snapshot)).toEqual(['revoke', 'file-annual-report']);
+  // 'object': a late objection is still recorded, as not admitted (朝阳 第二十条).
+  it('lists revoke, object and annual reports, nothing of the review', () => {
+    expect(acceptedCommands(policy, given(policy, awarded).state.snapshot)).toEqual(['revoke', 'object', 'file-annual-report']);
+  });
+
+  // 朝阳 第二十条: after the publicity period an objection is not admitted; the award stands.
+  it('records an objection after the award as not admitted', () => {
+    const objector = { anonymous: false, name: '张三', consentToDisclose: false };
+    const out = given(policy, awarded).when(cmd({ type: 'object', objectionId: 'late-1', objector, grounds: '获奖后举报', evidenceProvided: true, ...at('2025-07-01') } as never)).events();
+    expect(out).toEqual([expect.objectContaining({ type: 'ObjectionNotAdmitted', data: expect.objectContaining({ withinPublicity: false, refusal: expect.objectContaining({ article: '第二十条', field: 'receivedOn' }) }) })]);
+    expect(given(policy, [...awarded, ...out]).state.state).toBe('awarded');
   });
 
   it('is not withdrawn any more', () => {
@@ -60,7 +69,7 @@ describe('when awarded', () => {
   it('refuses annual reports where the programme has none', () => {
     const none = { ...policy, postAward: undefined };
     const state = given(none, awarded);
-    expect(acceptedCommands(none, state.state.snapshot)).toEqual(['revoke']);
+    expect(acceptedCommands(none, state.state.snapshot)).toEqual(['revoke', 'object']);
     state.when(cmd({ type: 'file-annual-report', year: 2026, ...at('2026-03-01') } as never)).thenThrows(IllegalTransitionError);
   });
 });

@@ -3,6 +3,8 @@ import { fixturePolicy as policy, singleRoundPolicy } from './test-fixtures.js';
 import { APP, TODAY, cmd, ev, given, historyTo } from './spec-helpers.js';
 import { acceptedCommands } from './decide.js';
 import type { ApplicationEvent } from './events.js';
+import { openObjections } from './context.js';
+import { CorruptStreamError, replayApplication } from './replay.js';
 
 const DURING = '2025-06-03T02:00:00.000Z';
 const AFTER = '2025-06-08T02:00:00.000Z';
@@ -59,12 +61,32 @@ describe('when publicized', () => {
     ]);
   });
 
-  // 朝阳 第二十条: anonymous objections are not accepted.
-  it('refuses an anonymous objection where anonymity is not allowed', () => {
-    given(policy, events).when(object({ objector: { anonymous: true, consentToDisclose: false } })).thenThrows(RuleViolationError, {
-      rule: { programme: 'fixture-award', article: '第二十条' },
-      field: 'objector.anonymous',
-    });
+  // 朝阳 第二十条: anonymous objections are not accepted; the office's receipt is still recorded.
+  it('records an anonymous objection as not admitted, with the article, and stays publicized', () => {
+    const anonymous = { anonymous: true, consentToDisclose: false };
+    const out = given(policy, events).when(object({ objector: anonymous })).events();
+    expect(out).toEqual([
+      {
+        type: 'ObjectionNotAdmitted',
+        data: {
+          applicationId: APP, objectionId: 'obj-2', round: 2, receivedOn: '2025-06-03', receivedAt: DURING,
+          objector: anonymous, grounds: '数据不实', evidenceProvided: true, withinPublicity: true,
+          refusal: { reason: 'Anonymous objections are not accepted', article: '第二十条', field: 'objector.anonymous' },
+        },
+      },
+    ]);
+    const after = given(policy, [...events, ...out]).state;
+    expect(after.state).toBe('publicized');
+    expect(after.context.objections['obj-2']).toMatchObject({ status: 'not-admitted', refusal: { article: '第二十条' } });
+    expect(openObjections(after.context)).toEqual([]);
+  });
+
+  // 朝阳 第二十条: nothing can be decided on an objection that was not admitted; its id is taken.
+  it('decides nothing on a not-admitted objection and does not record its id twice', () => {
+    const out = given(policy, events).when(object({ evidenceProvided: false })).events();
+    const after = [...events, ...out];
+    given(policy, after).when(cmd({ type: 'objection-decision', objectionId: 'obj-2', decision: 'accept' })).thenThrows(IllegalTransitionError);
+    given(policy, after).when(object()).thenThrows(InvalidInputError, { field: 'objectionId' });
   });
 
   // 忻州 第二十七条: anonymous complaints allowed (real names only encouraged).
@@ -75,13 +97,29 @@ describe('when publicized', () => {
   });
 
   // 朝阳 第二十条: real identity and written evidence.
-  it('refuses an objection without written evidence', () => {
-    given(policy, events).when(object({ evidenceProvided: false })).thenThrows(RuleViolationError, { field: 'evidenceProvided', rule: { article: '第二十条' } });
+  it('records an objection without written evidence as not admitted', () => {
+    expect(given(policy, events).when(object({ evidenceProvided: false })).events()[0]).toMatchObject({
+      type: 'ObjectionNotAdmitted',
+      data: { evidenceProvided: false, refusal: { article: '第二十条', field: 'evidenceProvided' } },
+    });
   });
 
-  // 朝阳 第二十条: 逾公示期 — after the end instant, even before the scheduler closed the round.
-  it('refuses a late objection', () => {
-    given(policy, events).when(object({ now: AFTER, occurredOn: '2025-06-08' })).thenThrows(RuleViolationError, { field: 'receivedOn', rule: { article: '第二十条' } });
+  // 朝阳 第二十条: 逾公示期 — after the end instant, even before the scheduler closed the round. It does
+  // not hold the round open: the round closes as if it had not come.
+  it('records a late objection as not admitted; the round still closes', () => {
+    const late = given(policy, events).when(object({ now: AFTER, occurredOn: '2025-06-08' })).events();
+    expect(late[0]).toMatchObject({ type: 'ObjectionNotAdmitted', data: { withinPublicity: false, refusal: { field: 'receivedOn', article: '第二十条' } } });
+    given(policy, [...events, ...late]).when(cmd({ type: 'close-publicity', now: AFTER, occurredOn: '2025-06-08' })).then([ev.publicityClosed(2)]);
+  });
+
+  // The statechart refuses a stored "not admitted" the policy would have admitted, or with another article.
+  it('refuses to replay a not-admitted record the policy does not support', () => {
+    const [recorded] = given(policy, events).when(object({ evidenceProvided: false })).events() as Array<Extract<ApplicationEvent, { type: 'ObjectionNotAdmitted' }>>;
+    const admissible = { ...recorded!, data: { ...recorded!.data, evidenceProvided: true } };
+    expect(() => replayApplication(policy, [...events, admissible])).toThrow(CorruptStreamError);
+    const otherArticle = { ...recorded!, data: { ...recorded!.data, refusal: { ...recorded!.data.refusal, article: '第二十一条' } } };
+    expect(() => replayApplication(policy, [...events, otherArticle])).toThrow(CorruptStreamError);
+    expect(replayApplication(policy, [...events, recorded!]).state).toBe('publicized');
   });
 
   it('records a late objection where late ones are not refused', () => {
@@ -121,6 +159,16 @@ describe('when objected', () => {
     const refused = given(policy, received).when(decision('refuse', { reason: '证据不足' })).events();
     const after = given(policy, [...received, ...refused]).state;
     expect(after.state).toBe('publicized');
+  });
+
+  // 朝阳 第二十条: a not-admitted objection does not hold the round: dismissing the open one returns to publicized.
+  it('records a not-admitted objection beside an open one, which alone keeps it objected', () => {
+    const notAdmitted = given(policy, accepted).when(object({ objector: { anonymous: true, consentToDisclose: false }, now: AFTER, occurredOn: '2025-06-08' })).events();
+    expect(notAdmitted[0]?.type).toBe('ObjectionNotAdmitted');
+    const withBoth = [...accepted, ...notAdmitted];
+    expect(given(policy, withBoth).state.state).toBe('objected');
+    const dismissed = given(policy, withBoth).when(decision('dismiss', { reason: '不实' })).events();
+    expect(given(policy, [...withBoth, ...dismissed]).state.state).toBe('publicized');
   });
 
   it('refuses a decision on an unknown objection', () => {
@@ -212,11 +260,24 @@ describe('when objected', () => {
 describe('when publicity closed', () => {
   const events = [...historyTo(policy, 'publicized'), ev.publicityClosed(2)];
 
-  // 朝阳 第二十条: objections after the publicity period are not accepted.
-  it('refuses a late objection with the article', () => {
-    given(policy, events).when(object({ now: '2025-06-09T02:00:00.000Z', occurredOn: '2025-06-09' })).thenThrows(RuleViolationError, {
-      rule: { article: '第二十条' },
-    });
+  // 朝阳 第二十条: objections after the publicity period are not accepted, and recorded so.
+  it('records a late objection as not admitted, with the article, and stays closed', () => {
+    const out = given(policy, events).when(object({ now: '2025-06-09T02:00:00.000Z', occurredOn: '2025-06-09' })).events();
+    expect(out[0]).toMatchObject({ type: 'ObjectionNotAdmitted', data: { round: 2, withinPublicity: false, refusal: { article: '第二十条', field: 'receivedOn' } } });
+    expect(given(policy, [...events, ...out]).state.state).toBe('publicityClosed');
+  });
+
+  // Before any publicity round nothing can be recorded: refused, nothing written.
+  it('refuses an objection before the first publicity round', () => {
+    given(policy, historyTo(policy, 'candidate')).when(object()).thenThrows(IllegalTransitionError);
+  });
+
+  // After the application ended (here: an upheld objection) the refusal stays a refusal (朝阳 第二十条).
+  it('refuses a late objection with the article once the application has ended', () => {
+    const upheld: ApplicationEvent = { type: 'ObjectionUpheld', data: { applicationId: APP, objectionId: 'obj-1', decidedBy: 'committee', reason: '属实', decidedOn: '2025-06-05' } };
+    given(policy, [...historyTo(policy, 'objectionAccepted'), upheld])
+      .when(object({ now: '2025-06-09T02:00:00.000Z', occurredOn: '2025-06-09' }))
+      .thenThrows(RuleViolationError, { rule: { article: '第二十条' }, field: 'receivedOn' });
   });
 
   it('is awarded by the government (term command) with a tier of the policy', () => {

@@ -14,6 +14,7 @@ import { annualReportOverdue, award, closeRevocationWindow, fileAnnualReport, no
 import {
   closePublicity,
   decideObjection,
+  isWithinPublicity,
   missEvidenceDeadline,
   propose,
   receiveObjection,
@@ -33,6 +34,7 @@ import {
 } from './decide-review.js';
 import type { ApplicationEvent } from './events.js';
 import type { ReplayedApplication } from './replay.js';
+import { currentRound } from './context.js';
 import { objectionRefusal, revocationRefusal, toRuleViolation } from './rules.js';
 
 export { acceptedCommands } from './accepted.js';
@@ -102,9 +104,12 @@ function refuseByRule(command: ApplicationCommand, state: ReplayedApplication, p
     const refusal = revocationRefusal(policy, state.context, { ground: command.ground, revokedOn: command.revokedOn ?? command.occurredOn });
     if (refusal) throw toRuleViolation(policy, refusal);
   }
-  // 朝阳 第二十条: 逾公示期 objections are not accepted.
-  if (command.type === 'object' && state.context.publicity.rounds.some((r) => r.closedOn)) {
-    const refusal = objectionRefusal(policy, { objector: command.objector, evidenceProvided: command.evidenceProvided === true, withinPublicity: false });
+  // 朝阳 第二十条: where not even a not-admitted record can be made (a final state), an objection the
+  // policy refuses (anonymous, unevidenced, 逾公示期) is refused with the article, nothing written.
+  const round = currentRound(state.context);
+  if (command.type === 'object' && round) {
+    const objection = { objector: command.objector, evidenceProvided: command.evidenceProvided === true, withinPublicity: isWithinPublicity(round, command.now) };
+    const refusal = objectionRefusal(policy, objection);
     if (refusal) throw toRuleViolation(policy, refusal);
   }
 }

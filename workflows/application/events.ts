@@ -191,6 +191,23 @@ export type ObjectionReceived = Event<
     withinPublicity: boolean;
   }
 >;
+/**
+ * An objection the office received but the policy does not admit (朝阳 第二十条: anonymous, without
+ * the real identity or written evidence, or after the publicity period): recorded with what was
+ * received and why it is not admitted, so the objection log shows it. It opens nothing: the round
+ * goes on as if it had not come (not an open objection), and nothing can be decided on it.
+ */
+export type ObjectionNotAdmitted = Event<
+  'ObjectionNotAdmitted',
+  ObjectionReceived['data'] & { refusal: ObjectionRefusalRecord }
+>;
+
+/** Why the policy does not admit an objection: the rule's message, article and the field at fault. */
+export interface ObjectionRefusalRecord {
+  reason: string;
+  article: string;
+  field?: string;
+}
 export type ObjectionAccepted = Event<
   'ObjectionAccepted',
   { applicationId: string; objectionId: string; acceptedOn: string }
@@ -326,6 +343,7 @@ export type ApplicationEvent =
   | ApplicationProposed
   | PublicityStarted
   | ObjectionReceived
+  | ObjectionNotAdmitted
   | ObjectionAccepted
   | ObjectionRefused
   | ObjectionEvidenceRequested
@@ -363,6 +381,7 @@ export const APPLICATION_EVENT_TYPES = [
   'ApplicationProposed',
   'PublicityStarted',
   'ObjectionReceived',
+  'ObjectionNotAdmitted',
   'ObjectionAccepted',
   'ObjectionRefused',
   'ObjectionEvidenceRequested',

@@ -16,7 +16,9 @@ import type { ApplicationEvent, EvidenceParty } from './events.js';
 import { createApplicationMachine, type ApplicationMachine } from './machine.js';
 import { evolveApplication, replayApplication, stateName, type ApplicationSnapshot, type ReplayedApplication } from './replay.js';
 import { fixturePolicy, singleRoundPolicy } from './test-fixtures.js';
-import { GRAPH_START, sampleEvents } from './spec-helpers.js';
+import { GRAPH_START, notAdmittedSample, sampleEvents } from './spec-helpers.js';
+import { nextSnapshot } from './pure-transition.js';
+import { acceptedEventTypes } from './accepted.js';
 
 const at = (date: string, hourZ = '04') => `${date}T${hourZ}:00:00.000Z`;
 
@@ -75,6 +77,10 @@ function commandsOf(events: ApplicationEvent[]): ApplicationCommand[] | null {
         break;
       }
       case 'ObjectionReceived':
+        commands.push({ type: 'object', objectionId: e.data.objectionId, objector: e.data.objector, grounds: e.data.grounds, evidenceProvided: e.data.evidenceProvided, ...base(e.data.receivedOn, e.data.receivedAt) });
+        break;
+      case 'ObjectionNotAdmitted':
+        // The same command as an admitted one: the policy's refusal makes it not admitted (朝阳 第二十条).
         commands.push({ type: 'object', objectionId: e.data.objectionId, objector: e.data.objector, grounds: e.data.grounds, evidenceProvided: e.data.evidenceProvided, ...base(e.data.receivedOn, e.data.receivedAt) });
         break;
       case 'ObjectionAccepted':
@@ -196,6 +202,25 @@ describe.each([
     }
     const finals = shortest.filter((p) => p.state.status === 'done').map((p) => stateName(p.state));
     expect(new Set(finals)).toEqual(new Set(['rejected', 'eliminated', 'withdrawn', 'disqualified', 'notAwarded', 'revoked']));
+  });
+
+  // 朝阳 第二十条: an objection the policy refuses is recorded as not admitted in every state from
+  // the first publicity round on but the final ones, and changes no state.
+  it('takes an objection the policy refuses, without moving, in every state after a round started but the final ones', () => {
+    let checked = 0;
+    for (const path of shortest) {
+      const event = notAdmittedSample(policy, path.state.context, 'app-graph', 'na-check');
+      if (!event) continue;
+      expect({ state: stateName(path.state), accepted: path.state.can(event) }).toEqual({ state: stateName(path.state), accepted: path.state.status !== 'done' });
+      if (path.state.status === 'done') continue;
+      expect(nextSnapshot(machine, path.state, event).value).toEqual(path.state.value);
+      checked += 1;
+    }
+    const refuses = policy.objections.lateRefused || policy.objections.writtenEvidenceRequired || !policy.objections.anonymousAllowed;
+    if (refuses) expect(checked).toBeGreaterThan(0);
+    // Before any round there is nowhere to record it.
+    const before = shortest.filter((p) => p.state.context.publicity.current === null && p.state.status !== 'done');
+    expect(before.some((p) => acceptedEventTypes(policy, p.state).has('ObjectionNotAdmitted'))).toBe(false);
   });
 
   it('is built from the policy’s stages', () => {

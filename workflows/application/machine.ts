@@ -78,6 +78,17 @@ function createGuards(policy: ProgrammePolicy) {
       event.data.round === context.publicity.current &&
       context.objections[event.data.objectionId] === undefined &&
       objectionRefusal(policy, event.data) === null,
+    /**
+     * 朝阳 第二十条: an objection the policy refuses is recorded as not admitted once a round has
+     * started (the round it came in: the current one), with the article and field the policy gives.
+     */
+    objectionNotAdmissible: ({ context, event }: { context: ApplicationContext; event: ApplicationEvent }) => {
+      if (event.type !== 'ObjectionNotAdmitted' || context.publicity.current === null) return false;
+      const d = event.data;
+      if (d.round !== context.publicity.current || context.objections[d.objectionId] !== undefined) return false;
+      const refusal = objectionRefusal(policy, d);
+      return refusal !== null && refusal.article === d.refusal.article && (refusal.field ?? null) === (d.refusal.field ?? null);
+    },
     objectionReceived: ({ context, event }: { context: ApplicationContext; event: ApplicationEvent }) =>
       isOpenAnd(context, event, 'received', false),
     lastOpenReceived: ({ context, event }: { context: ApplicationContext; event: ApplicationEvent }) =>
@@ -188,7 +199,8 @@ function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: numbe
     initial: 'publicized',
     description: `Publicity round ${round} (${step.round.list} list, ${step.round.article})`,
     meta: { round, list: step.round.list, article: step.round.article, stepIndex: index, steps: chain.steps.length },
-    on: { ApplicationWithdrawn: t(abs('withdrawn')) },
+    // Recorded without leaving publicized/objected: not an open objection (朝阳 第二十条).
+    on: { ApplicationWithdrawn: t(abs('withdrawn')), ObjectionNotAdmitted: t(undefined, 'objectionNotAdmissible') },
     states: {
       publicized: {
         on: {
@@ -231,9 +243,14 @@ function generateStates(policy: ProgrammePolicy): Record<string, StateConfig> {
   const states: Record<string, StateConfig> = {
     [INITIAL_STATE]: { on: { ApplicationSubmitted: t(SUBMITTED_STATE, 'policyMatches') } },
   };
+  // From the first publicity round on, an objection the policy refuses is recorded where it comes
+  // in (late ones included, 朝阳 第二十条), in every state but a final one; it changes no state.
+  const firstRound = chain.steps.findIndex((s) => s.kind === 'publicity');
+  const notAdmitted = () => t(undefined, 'objectionNotAdmissible');
   const waiting = (index: number): StateConfig => {
     const on: StateConfig['on'] = { ...entering(chain, index) };
     on.ApplicationWithdrawn = t('withdrawn');
+    if (firstRound >= 0 && index > firstRound) on.ObjectionNotAdmitted = notAdmitted();
     // Review stages may drop an application until the proposed list; from the candidate list on,
     // not being proposed or approved is "not awarded".
     if (index <= chain.proposedIndex) on.ApplicationEliminated = t('eliminated');
@@ -251,6 +268,7 @@ function generateStates(policy: ProgrammePolicy): Record<string, StateConfig> {
       AnnualReportFiled: t(undefined, 'annualReportDue'),
       AnnualReportOverdue: t(undefined, 'annualReportMissing'),
       RevocationWindowClosed: t(undefined, 'revocationWindowKnown'),
+      ...(firstRound >= 0 ? { ObjectionNotAdmitted: notAdmitted() } : {}),
     },
   };
   for (const final of FINAL_STATES) states[final] = { type: 'final' };

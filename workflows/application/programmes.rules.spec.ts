@@ -148,27 +148,44 @@ describe('objections during publicity', () => {
   const object = (over: Record<string, unknown>, when = DURING) =>
     cmd({ type: 'object', objectionId: 'o-1', grounds: '数据不实', evidenceProvided: true, objector: { anonymous: false, name: '李四' }, ...when, ...over } as never);
 
-  it('朝阳 第二十条: anonymous, unevidenced and late objections are not accepted; a named one with evidence is', () => {
+  const notAdmitted = (events: ApplicationEvent[]) => {
+    expect(events).toHaveLength(1);
+    expect(events[0]!.type).toBe('ObjectionNotAdmitted');
+    return (events[0] as Extract<ApplicationEvent, { type: 'ObjectionNotAdmitted' }>).data;
+  };
+
+  it('朝阳 第二十条: anonymous, unevidenced and late objections are not admitted (recorded with the article); a named one with evidence is', () => {
     const running = historyOf(chaoyang, 'publicized');
-    given(chaoyang, running).when(object({ objector: { anonymous: true } })).thenThrows(RuleViolationError, { rule: { article: '第二十条、第二十一条' }, field: 'objector.anonymous' });
-    given(chaoyang, running).when(object({ evidenceProvided: false })).thenThrows(RuleViolationError, { field: 'evidenceProvided' });
-    given(chaoyang, running).when(object({}, LATE)).thenThrows(RuleViolationError, { rule: { article: '第二十条、第二十一条' }, field: 'receivedOn' });
+    const article = '第二十条、第二十一条';
+    expect(notAdmitted(given(chaoyang, running).when(object({ objector: { anonymous: true } })).events())).toMatchObject({
+      withinPublicity: true,
+      refusal: { article, field: 'objector.anonymous' },
+    });
+    expect(notAdmitted(given(chaoyang, running).when(object({ evidenceProvided: false })).events()).refusal).toMatchObject({ article, field: 'evidenceProvided' });
+    expect(notAdmitted(given(chaoyang, running).when(object({}, LATE)).events())).toMatchObject({ withinPublicity: false, refusal: { article, field: 'receivedOn' } });
     expect(given(chaoyang, running).when(object({})).events()[0]).toMatchObject({ type: 'ObjectionReceived', data: { withinPublicity: true } });
   });
 
-  it('忻州 第二十七条: anonymous objections with evidence are taken, also after the period', () => {
+  it('朝阳 第二十条: an objection after the award is recorded as not admitted; after the application ended it is refused, nothing written', () => {
+    const awarded = historyOf(chaoyang, 'awarded');
+    expect(notAdmitted(given(chaoyang, awarded).when(object({}, at('2025-07-01'))).events()).refusal).toMatchObject({ article: '第二十条、第二十一条', field: 'receivedOn' });
+    const withdrawn: ApplicationEvent[] = [...awarded.slice(0, -1), { type: 'ApplicationNotAwarded', data: { applicationId: 'app-1', reason: '未获审定', decidedOn: '2025-06-20' } }];
+    given(chaoyang, withdrawn).when(object({}, at('2025-07-01'))).thenThrows(RuleViolationError, { rule: { article: '第二十条、第二十一条' }, field: 'receivedOn' });
+  });
+
+  it('忻州 第二十七条: anonymous objections with evidence are taken, also after the period; without evidence not admitted', () => {
     const running = historyOf(xinzhou, 'publicized');
     expect(given(xinzhou, running).when(object({ objector: { anonymous: true } }, LATE)).events()[0]).toMatchObject({
       type: 'ObjectionReceived',
       data: { round: 2, withinPublicity: false, objector: { anonymous: true } },
     });
-    given(xinzhou, running).when(object({ evidenceProvided: false })).thenThrows(RuleViolationError, { rule: { article: '第二十七条' } });
+    expect(notAdmitted(given(xinzhou, running).when(object({ evidenceProvided: false })).events()).refusal).toMatchObject({ article: '第二十七条', field: 'evidenceProvided' });
   });
 
-  it('济南 第十七条: an objection during the 5 working days is taken (anonymous too), a late one is refused', () => {
+  it('济南 第十七条: an objection during the 5 working days is taken (anonymous too), a late one is not admitted', () => {
     const running = historyOf(jinan, 'publicized');
     expect(given(jinan, running).when(object({ objector: { anonymous: true }, evidenceProvided: false })).events()).toHaveLength(1);
-    given(jinan, running).when(object({}, LATE)).thenThrows(RuleViolationError, { rule: { article: '第十七条' } });
+    expect(notAdmitted(given(jinan, running).when(object({}, LATE)).events()).refusal).toMatchObject({ article: '第十七条', field: 'receivedOn' });
   });
 
   it('朝阳 第二十四条: the committee decides; 济南 第十七条: the leading group approves the handling', () => {

@@ -8,6 +8,8 @@ import { decide } from './decide.js';
 import type { ApplicationEvent, CategoryScores, EvidenceParty, ReviewerScore } from './events.js';
 import { replayApplication, type ApplicationSnapshot, type ReplayedApplication } from './replay.js';
 import { addDays, yearOf } from '../calendar/local-date.js';
+import { currentRound, type ApplicationContext } from './context.js';
+import { objectionRefusal } from './rules.js';
 
 export const APP = 'app-1';
 export const NOW = '2025-06-30T02:00:00.000Z'; // 10:00 in Shanghai
@@ -167,6 +169,35 @@ export function historyTo(policy: ProgrammePolicy, state: string): ApplicationEv
   throw new Error(`No history to ${state}`);
 }
 
+/**
+ * An objection the policy refuses (朝阳 第二十条), recorded as not admitted, for the graph tests and
+ * the random walks: named without written evidence, or anonymous without it, during the running
+ * round or after it (then late), whichever the policy refuses first; none where it admits both or
+ * no round has started. One per application (the statechart's state space stays small).
+ */
+export function notAdmittedSample(policy: ProgrammePolicy, ctx: ApplicationContext, applicationId: string, objectionId = 'na-1'): ApplicationEvent | undefined {
+  const round = currentRound(ctx);
+  if (!round || Object.values(ctx.objections).some((o) => o.status === 'not-admitted')) return undefined;
+  const receivedOn = [round.startDate, ctx.lastOccurredOn ?? GRAPH_START].sort().at(-1)!;
+  const receivedAt = `${receivedOn}T02:00:00.000Z`;
+  const withinPublicity = !round.closedOn && Date.parse(receivedAt) < Date.parse(round.endsAt);
+  for (const objector of [
+    { anonymous: false, name: '赵六', contact: '13700000000', consentToDisclose: false },
+    { anonymous: true, consentToDisclose: false },
+  ]) {
+    const refusal = objectionRefusal(policy, { objector, evidenceProvided: false, withinPublicity });
+    if (!refusal) continue;
+    return {
+      type: 'ObjectionNotAdmitted',
+      data: {
+        applicationId, objectionId, round: round.round, receivedOn, receivedAt, objector, grounds: '匿名举报', evidenceProvided: false, withinPublicity,
+        refusal: { reason: refusal.message, article: refusal.article, ...(refusal.field !== undefined ? { field: refusal.field } : {}) },
+      },
+    };
+  }
+  return undefined;
+}
+
 const A = 'app-graph';
 /** First business date of the graph tests' sample events. */
 export const GRAPH_START = '2025-05-01';
@@ -247,6 +278,8 @@ export function sampleEvents(policy: ProgrammePolicy, snapshot: ApplicationSnaps
       }
     }
     events.push({ type: 'PublicityClosed', data: { applicationId: A, round: current.round, closedOn: addDays(current.endDate, 1) } });
+    const notAdmitted = Object.keys(ctx.objections).length === 0 ? notAdmittedSample(policy, ctx, A) : undefined;
+    if (notAdmitted) events.push(notAdmitted);
   }
   events.push({ type: 'ApplicationAwarded', data: { applicationId: A, tier, decisionDate: on, documentNo: '文号' } });
   if (ctx.award) {

@@ -24,7 +24,10 @@ import type {
   TermRegistered,
 } from './events.js';
 import { termIdFor } from './events.js';
-import type { OpenedTermState, TermState } from './term.js';
+import { awardsOf, type OpenedTermState, type TermState } from './term.js';
+import { approvalArticle, awaitingSupplementary, decideSupplementary, type DecideSupplementary } from './decide-supplementary.js';
+
+export type { DecideSupplementary } from './decide-supplementary.js';
 
 /** The part of WorkingDayCalendar (workflows/calendar) the term needs. */
 export interface PeriodCalendar {
@@ -99,7 +102,7 @@ export type NoteRevocation = {
   data: { applicationId: string; ground: string };
 };
 
-export type TermCommand = OpenTerm | RecordProposedList | StartPublicity | ApproveTerm | NoteRevocation;
+export type TermCommand = OpenTerm | RecordProposedList | StartPublicity | ApproveTerm | DecideSupplementary | NoteRevocation;
 
 /** Stable names of the term commands (API and IllegalTransitionError). */
 export const TERM_COMMAND_NAMES: Record<TermCommand['type'], string> = {
@@ -107,6 +110,7 @@ export const TERM_COMMAND_NAMES: Record<TermCommand['type'], string> = {
   RecordProposedList: 'record-proposed-list',
   StartPublicity: 'start-publicity',
   ApproveTerm: 'approve',
+  DecideSupplementary: 'supplementary-approval',
   NoteRevocation: 'note-revocation',
 };
 
@@ -121,6 +125,9 @@ export function decideTerm(command: TermCommand, state: TermState, deps: TermDep
       return [startPublicity(command, state, deps)];
     case 'ApproveTerm':
       return [approve(command, state, deps)];
+    case 'DecideSupplementary':
+      if (state.status !== 'approved') refuse(command, state, deps.policy);
+      return [decideSupplementary(command, state, deps.policy)];
     case 'NoteRevocation':
       return [noteRevocation(command, state)];
     default: {
@@ -145,7 +152,7 @@ export function termAcceptedCommands(state: TermState, policy?: ProgrammePolicy)
       return accepted;
     }
     case 'approved':
-      return ['note-revocation'];
+      return ['note-revocation', ...(awaitingSupplementary(state).length > 0 ? ['supplementary-approval'] : [])];
   }
 }
 
@@ -312,10 +319,9 @@ export function approve(command: ApproveTerm, state: TermState, { policy }: Term
   // 瀍河 第十九条, 朝阳 第十七条(九)): the approval stage's article is the rule refused; the
   // publicity's own article goes along in the details.
   if (Date.parse(now) < Date.parse(last.endsAt) || !(decisionDate > last.endDate)) {
-    const approvalArticle = policy.stages.find((stage) => stage.id === 'approval')?.article ?? lastRound.article;
     throw new RuleViolationError(
       `The publicity runs until ${last.endDate}; approval before its end is refused`,
-      rule(policy, approvalArticle),
+      rule(policy, approvalArticle(policy)),
       'decisionDate',
       { publicityEndsAt: last.endsAt, publicityArticle: lastRound.article },
     );
@@ -337,7 +343,7 @@ export function approve(command: ApproveTerm, state: TermState, { policy }: Term
 export function noteRevocation(command: NoteRevocation, state: TermState): AwardRevokedOnTerm {
   if (state.status !== 'approved') refuse(command, state);
   const { applicationId, ground } = command.data;
-  const place = state.approval.awarded.find((a) => a.applicationId === applicationId);
+  const place = awardsOf(state).find((a) => a.applicationId === applicationId);
   if (!place) throw new InvalidInputError(`Application ${applicationId} was not awarded in ${state.termId}`, 'applicationId');
   if (state.revoked.some((r) => r.applicationId === applicationId)) {
     throw new InvalidInputError(`The award of ${applicationId} is already revoked`, 'applicationId');

@@ -80,13 +80,39 @@ export type TermApproved = TermEventShape<
   }
 >;
 
+/**
+ * The government's later decision on an application that the approval left out because an
+ * objection was still open (`notAwarded` with 'objection-pending'), once that objection is settled:
+ * awarded in the tier it was proposed for, or not awarded. The term stream's revision serialises it
+ * with every other quota decision (淄博 第四条, 济南 第二条, 忻州 第四条, 瀍河 第四条, 朝阳 第三条).
+ */
+export type SupplementaryDecisionRecorded = TermEventShape<
+  'SupplementaryDecisionRecorded',
+  {
+    termId: string;
+    applicationId: string;
+    tier: string;
+    applicantKind: ApplicantKind;
+    outcome: 'awarded' | 'not-awarded';
+    decisionDate: string;
+    documentNo: string;
+    reason?: string;
+  }
+>;
+
 /** A revocation noted on the term: the place is recorded as released (quota table, audit). */
 export type AwardRevokedOnTerm = TermEventShape<
   'AwardRevokedOnTerm',
   { termId: string; applicationId: string; tier: string; kind: ApplicantKind; ground: string }
 >;
 
-export type TermEvent = TermOpened | ProposedListRecorded | PublicityStarted | TermApproved | AwardRevokedOnTerm;
+export type TermEvent =
+  | TermOpened
+  | ProposedListRecorded
+  | PublicityStarted
+  | TermApproved
+  | SupplementaryDecisionRecorded
+  | AwardRevokedOnTerm;
 export type TermEventType = TermEvent['type'];
 
 export const TERM_EVENT_TYPES: readonly TermEventType[] = [
@@ -94,6 +120,7 @@ export const TERM_EVENT_TYPES: readonly TermEventType[] = [
   'ProposedListRecorded',
   'PublicityStarted',
   'TermApproved',
+  'SupplementaryDecisionRecorded',
   'AwardRevokedOnTerm',
 ];
 

@@ -10,6 +10,7 @@ import type {
   NotAwardedEntry,
   ProposedEntry,
   PublicityStarted,
+  SupplementaryDecisionRecorded,
   TermEvent,
   TermRegistered,
 } from './events.js';
@@ -36,6 +37,8 @@ export type TermState =
   | (TermFacts & {
       status: 'approved';
       approval: { decisionDate: string; documentNo: string; awarded: AwardedEntry[]; notAwarded: NotAwardedEntry[] };
+      /** Later decisions on those the approval left out with an open objection, in order. */
+      supplementary: Array<SupplementaryDecisionRecorded['data']>;
     });
 
 export type OpenedTermState = Exclude<TermState, { status: 'not-opened' }>;
@@ -57,8 +60,11 @@ export function evolveTerm(state: TermState, event: TermEvent): TermState {
     case 'TermApproved': {
       if (state.status === 'not-opened') return state;
       const { decisionDate, documentNo, awarded, notAwarded } = event.data;
-      return { ...state, status: 'approved', approval: { decisionDate, documentNo, awarded, notAwarded } };
+      return { ...state, status: 'approved', approval: { decisionDate, documentNo, awarded, notAwarded }, supplementary: [] };
     }
+    case 'SupplementaryDecisionRecorded':
+      if (state.status !== 'approved') return state;
+      return { ...state, supplementary: [...state.supplementary, event.data] };
     case 'AwardRevokedOnTerm': {
       if (state.status === 'not-opened') return state;
       const { applicationId, tier, kind, ground } = event.data;
@@ -73,12 +79,20 @@ export function foldTerm(events: readonly TermEvent[]): TermState {
   return events.reduce(evolveTerm, initialTermState());
 }
 
-/** Places a term holds: awarded and not revoked (after approval), or proposed (before). */
+/** Every award of an approved term: the approval's, then the supplementary ones. */
+export function awardsOf(state: Extract<TermState, { status: 'approved' }>): AwardedEntry[] {
+  const later = state.supplementary
+    .filter((d) => d.outcome === 'awarded')
+    .map(({ applicationId, tier, applicantKind }) => ({ applicationId, tier, applicantKind }));
+  return [...state.approval.awarded, ...later];
+}
+
+/** Places a term holds: awarded (at the approval or later) and not revoked, or proposed (before). */
 export function placesHeld(state: TermState): Array<{ tier: string; kind: ApplicantKind }> {
   if (state.status === 'not-opened') return [];
   if (state.status === 'approved') {
     const revoked = new Set(state.revoked.map((r) => r.applicationId));
-    return state.approval.awarded
+    return awardsOf(state)
       .filter((a) => !revoked.has(a.applicationId))
       .map((a) => ({ tier: a.tier, kind: a.applicantKind }));
   }
