@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type NewEvent, WrongExpectedRevisionError } from '../event-store.port.js';
+import { IdempotencyMismatchError, type NewEvent, WrongExpectedRevisionError } from '../event-store.port.js';
 import { verifyChain } from '../hash.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
@@ -49,6 +49,31 @@ describe('SQLite group commit (appends requested in one event-loop turn share on
     expect(all.map((e) => e.position)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
     expect(await store.readStream('contested')).toHaveLength(1);
     for (let i = 0; i < 20; i++) expect(verifyChain(await store.readStream(`app-${i}`)).ok).toBe(true);
+  });
+
+  it('refuses a batch mixing new and stored ids (a later one, or one twice) and commits the rest of its group', async () => {
+    const stored = event('A');
+    await store.append('mixed', [stored], { expectedRevision: 'no_stream' });
+    const twice = event('T');
+    // One group: the refused appends' rows are inserted before the conflict, then rolled back.
+    const before = store.append('before', [event('B'), event('B')]);
+    const mixed = store.append('mixed', [event('C'), event('C'), stored]);
+    const repeated = store.append('repeated', [twice, event('D'), twice]);
+    const after = store.append('after', [event('E')]);
+    const [b, m, r, a] = await Promise.allSettled([before, mixed, repeated, after]);
+    expect(b.status).toBe('fulfilled');
+    expect((m as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyMismatchError);
+    expect((r as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyMismatchError);
+    expect(a.status).toBe('fulfilled');
+    expect(await store.readStream('mixed')).toHaveLength(1);
+    expect(await store.readStream('repeated')).toHaveLength(0);
+    const all = await store.readAll({ limit: 1000 });
+    expect(all.map((e) => e.position)).toEqual([1, 2, 3, 4]);
+    expect(all.map((e) => e.streamId)).toEqual(['mixed', 'before', 'before', 'after']);
+    expect(verifyChain(await store.readStream('before')).ok).toBe(true);
+    // Refused alone, the same batch leaves nothing either.
+    await expect(store.append('mixed', [event('F'), stored])).rejects.toBeInstanceOf(IdempotencyMismatchError);
+    expect(await store.readAll({ limit: 1000 })).toHaveLength(4);
   });
 
   it('chains appends to one stream within a group in request order', async () => {
