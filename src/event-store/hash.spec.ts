@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, chainHash, chainHashOfCanonical, GENESIS_HASH, hashableEvent, verifyChain } from './hash.js';
+import { ChainLinkEncoder, canonicalJson, chainHash, GENESIS_HASH, hashableEvent, verifyChain } from './hash.js';
 import { referenceCanonical } from './spec-helpers.js';
 
 /**
@@ -56,13 +56,26 @@ describe('the hash chain', () => {
     }
   });
 
-  it('hashes pre-serialised parts exactly as the generic chain hash does', () => {
-    const data = { applicant: { name: '朝阳市某某股份有限公司' }, score: 812.5 };
-    const metadata = { actor: { sub: 'u', name: '王芳', roles: ['office'] }, occurredAt: '2025-03-01' };
-    const fields = { streamId: 'application-1', revision: 3, id: 'e-1', type: 'MaterialsReviewScored', data, metadata };
-    expect(chainHashOfCanonical(GENESIS_HASH, 'application-1', 3, 'e-1', 'MaterialsReviewScored', canonicalJson(data), canonicalJson(metadata))).toBe(
-      chainHash(GENESIS_HASH, fields),
-    );
+  it('encodes pre-serialised parts once, hashing exactly as the generic chain hash does', () => {
+    const encoder = new ChainLinkEncoder();
+    const big = '质'.repeat(40_000); // past the initial buffer
+    const huge = 'é'.repeat(1_500_000); // past what the encoder keeps between events
+    const cases = [
+      { streamId: 'application-1', id: 'e-1', type: 'MaterialsReviewScored', data: { applicant: { name: '朝阳市某某股份有限公司' }, score: 812.5 } },
+      { streamId: '流-"1"', id: 'ид-\u2028', type: '评审😀', data: { note: big } },
+      { streamId: 's', id: 'e-2', type: 'T', data: { note: huge } },
+      { streamId: 's', id: 'e-3', type: 'T', data: {} },
+    ];
+    let previous = GENESIS_HASH;
+    cases.forEach(({ streamId, id, type, data }, revision) => {
+      const metadata = { actor: { sub: 'u', name: '王芳', roles: ['office'] }, occurredAt: '2025-03-01', lone: '\ud800' };
+      const fields = { streamId, revision, id, type, data, metadata };
+      const hash = encoder.encode(previous, streamId, revision, id, type, canonicalJson(data), canonicalJson(metadata));
+      expect(hash).toBe(chainHash(previous, fields));
+      expect(encoder.data.toString('utf8')).toBe(canonicalJson(data));
+      expect(encoder.metadata.toString('utf8')).toBe(canonicalJson(metadata));
+      previous = hash;
+    });
   });
 
   it('reports the first altered, removed or reordered event', () => {

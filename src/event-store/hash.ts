@@ -34,23 +34,56 @@ function sha256Hex(text: string): string {
   return hash('sha256', text);
 }
 
+const EMPTY = Buffer.alloc(0);
+/** Largest buffer kept for the next event; a larger event gets one for itself alone. */
+const KEPT_BYTES = 4 * 1024 * 1024;
+
 /**
- * The same hash as chainHash, for adapters that already hold the canonical JSON of data and
- * metadata (they store it): the covered object's keys are fixed, so its canonical form is a
- * concatenation in sorted key order (data, id, metadata, revision, streamId, type).
+ * chainHash for an adapter that stores the canonical JSON of data and metadata as UTF-8 (SQLite):
+ * the hashed text is encoded once, into a reused buffer, and the adapter binds the `data` and
+ * `metadata` byte ranges of it instead of having its driver encode those strings a second time
+ * (about 0.8 µs per event of the append bench). The covered object's keys are fixed, so its
+ * canonical form is a concatenation in sorted key order (data, id, metadata, revision, streamId,
+ * type). hash.spec.ts compares it with chainHash.
  */
-export function chainHashOfCanonical(
-  previousHash: string,
-  streamId: string,
-  revision: number,
-  id: string,
-  type: string,
-  canonicalData: string,
-  canonicalMetadata: string,
-): string {
-  return sha256Hex(
-    `${previousHash}{"data":${canonicalData},"id":${JSON.stringify(id)},"metadata":${canonicalMetadata},"revision":${revision},"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`,
-  );
+export class ChainLinkEncoder {
+  /** UTF-8 of the last encoded event's canonical data and metadata: valid until the next encode. */
+  data: Buffer = EMPTY;
+  metadata: Buffer = EMPTY;
+  private buffer = Buffer.allocUnsafeSlow(64 * 1024);
+
+  encode(
+    previousHash: string,
+    streamId: string,
+    revision: number,
+    id: string,
+    type: string,
+    canonicalData: string,
+    canonicalMetadata: string,
+  ): string {
+    const head = `${previousHash}{"data":`;
+    const middle = `,"id":${JSON.stringify(id)},"metadata":`;
+    const tail = `,"revision":${revision},"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`;
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit: with that much room nothing is cut off.
+    const room = 3 * (head.length + canonicalData.length + middle.length + canonicalMetadata.length + tail.length);
+    const buffer = room <= this.buffer.length ? this.buffer : this.grow(room);
+    let at = buffer.write(head, 0, 'utf8');
+    const dataStart = at;
+    at += buffer.write(canonicalData, at, 'utf8');
+    this.data = buffer.subarray(dataStart, at);
+    at += buffer.write(middle, at, 'utf8');
+    const metadataStart = at;
+    at += buffer.write(canonicalMetadata, at, 'utf8');
+    this.metadata = buffer.subarray(metadataStart, at);
+    at += buffer.write(tail, at, 'utf8');
+    return hash('sha256', buffer.subarray(0, at));
+  }
+
+  private grow(room: number): Buffer {
+    const buffer = Buffer.allocUnsafeSlow(Math.max(room, Math.min(2 * this.buffer.length, KEPT_BYTES)));
+    if (buffer.length <= KEPT_BYTES) this.buffer = buffer;
+    return buffer;
+  }
 }
 
 export interface ChainCheck {

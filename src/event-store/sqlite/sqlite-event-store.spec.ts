@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IdempotencyMismatchError, type NewEvent, WrongExpectedRevisionError } from '../event-store.port.js';
-import { verifyChain } from '../hash.js';
+import { canonicalJson, verifyChain } from '../hash.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 const event = (type: string): NewEvent => ({
@@ -74,6 +74,17 @@ describe('SQLite group commit (appends requested in one event-loop turn share on
     // Refused alone, the same batch leaves nothing either.
     await expect(store.append('mixed', [event('F'), stored])).rejects.toBeInstanceOf(IdempotencyMismatchError);
     expect(await store.readAll({ limit: 1000 })).toHaveLength(4);
+  });
+
+  it('stores data and metadata as the canonical JSON text the hash covers', async () => {
+    const e = { ...event('A'), data: { z: '质量 "评审"', a: [1, undefined, -0], big: '质'.repeat(30_000) } };
+    const [written] = (await store.append('text', [e])).events;
+    const row = store.db.prepare('SELECT typeof(data) AS dataType, typeof(metadata) AS metadataType, data, metadata FROM events').get() as Record<string, string>;
+    expect(row).toEqual({ dataType: 'text', metadataType: 'text', data: canonicalJson(e.data), metadata: canonicalJson(e.metadata) });
+    const [read] = await store.readStream('text');
+    expect(read!.data).toEqual(JSON.parse(canonicalJson(e.data)));
+    expect(verifyChain([read!]).ok).toBe(true);
+    expect(read!.hash).toBe(written!.hash);
   });
 
   it('chains appends to one stream within a group in request order', async () => {

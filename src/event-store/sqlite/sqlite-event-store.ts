@@ -16,7 +16,7 @@ import {
   WrongExpectedRevisionError,
   revisionMatches,
 } from '../event-store.port.js';
-import { GENESIS_HASH, canonicalJson, chainHashOfCanonical } from '../hash.js';
+import { ChainLinkEncoder, GENESIS_HASH, canonicalJson } from '../hash.js';
 import { AppendSignal, pollingSubscription } from '../polling-subscription.js';
 
 interface EventRow {
@@ -91,6 +91,8 @@ export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
   readonly db: Database.Database;
   private readonly signal = new AppendSignal();
+  /** Reused: each event's bytes are inserted before the next event is encoded. */
+  private readonly encoder = new ChainLinkEncoder();
   private readonly pollMs: number;
   private closed = false;
   private pending: PendingAppend[] = [];
@@ -101,7 +103,7 @@ export class SqliteEventStore implements EventStore {
     streamHead: Database.Statement<[string], { revision: number; hash: string }>;
     findEvent: Database.Statement<[string, string], { revision: number }>;
     streamRange: Database.Statement<[string, number, number], EventRow>;
-    insert: Database.Statement<[string, number, string, string, string, string, string]>;
+    insert: Database.Statement<[string, number, string, string, Buffer, Buffer, string]>;
     upsertStream: Database.Statement<[string, number, string]>;
     readForwards: Database.Statement<[string, number, number], EventRow>;
     readBackwards: Database.Statement<[string, number, number], EventRow>;
@@ -122,8 +124,10 @@ export class SqliteEventStore implements EventStore {
       streamRange: this.db.prepare(
         `SELECT ${cols} FROM events WHERE stream_id = ? AND revision >= ? AND revision <= ? ORDER BY revision`,
       ),
+      // data and metadata come as the UTF-8 bytes the hash was computed over (ChainLinkEncoder);
+      // CAST stores them as the TEXT they are (a bound buffer alone would be stored as a BLOB).
       insert: this.db.prepare(
-        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, hash) VALUES (?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?)',
       ),
       upsertStream: this.db.prepare(
         'INSERT INTO streams (stream_id, revision, hash) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash',
@@ -238,16 +242,15 @@ export class SqliteEventStore implements EventStore {
     let previousHash = head?.hash ?? GENESIS_HASH;
     let revision = head ? head.revision : -1;
     const stored: StoredEvent[] = new Array(events.length);
+    const encoder = this.encoder;
     for (let index = 0; index < events.length; index++) {
       const event = events[index]!;
       revision += 1;
-      // Serialised once: the canonical text is both what is stored and what the hash covers.
-      const data = canonicalJson(event.data);
-      const metadata = canonicalJson(event.metadata);
-      const hash = chainHashOfCanonical(previousHash, streamId, revision, event.id, event.type, data, metadata);
+      // Serialised and encoded once: those bytes are both what is stored and what the hash covers.
+      const hash = encoder.encode(previousHash, streamId, revision, event.id, event.type, canonicalJson(event.data), canonicalJson(event.metadata));
       let info: Database.RunResult;
       try {
-        info = this.stmt.insert.run(streamId, revision, event.id, event.type, data, metadata, hash);
+        info = this.stmt.insert.run(streamId, revision, event.id, event.type, encoder.data, encoder.metadata, hash);
       } catch (error) {
         // Only the first id was looked up: a later id already in the stream makes a mixed batch.
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
