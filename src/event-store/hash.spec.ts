@@ -59,23 +59,35 @@ describe('the hash chain', () => {
   it('encodes pre-serialised parts once, hashing exactly as the generic chain hash does', () => {
     const encoder = new ChainLinkEncoder();
     const big = '质'.repeat(40_000); // past the initial buffer
-    const huge = 'é'.repeat(1_500_000); // past what the encoder keeps between events
-    const cases = [
-      { streamId: 'application-1', id: 'e-1', type: 'MaterialsReviewScored', data: { applicant: { name: '朝阳市某某股份有限公司' }, score: 812.5 } },
-      { streamId: '流-"1"', id: 'ид-\u2028', type: '评审😀', data: { note: big } },
-      { streamId: 's', id: 'e-2', type: 'T', data: { note: huge } },
-      { streamId: 's', id: 'e-3', type: 'T', data: {} },
+    const huge = 'é'.repeat(1_500_000); // past what the encoder keeps between batches
+    const metadata = { actor: { sub: 'u', name: '王芳', roles: ['office'] }, occurredAt: '2025-03-01', lone: '\ud800' };
+    const batches = [
+      [
+        { streamId: 'application-1', id: 'e-1', type: 'MaterialsReviewScored', data: { applicant: { name: '朝阳市某某股份有限公司' }, score: 812.5 } },
+        { streamId: '流-"1"', id: 'ид-\u2028', type: '评审😀', data: { note: big } },
+        { streamId: 's', id: 'e-2', type: 'T', data: { note: big, more: big } },
+      ],
+      [{ streamId: 's', id: 'e-3', type: 'T', data: { note: huge } }],
+      [{ streamId: 's', id: 'e-4', type: 'T', data: {} }, { streamId: 's', id: 'e-5', type: 'T', data: { n: 5 } }],
     ];
     let previous = GENESIS_HASH;
-    cases.forEach(({ streamId, id, type, data }, revision) => {
-      const metadata = { actor: { sub: 'u', name: '王芳', roles: ['office'] }, occurredAt: '2025-03-01', lone: '\ud800' };
-      const fields = { streamId, revision, id, type, data, metadata };
-      const hash = encoder.encode(previous, streamId, revision, id, type, canonicalJson(data), canonicalJson(metadata));
-      expect(hash).toBe(chainHash(previous, fields));
-      expect(encoder.data.toString('utf8')).toBe(canonicalJson(data));
-      expect(encoder.metadata.toString('utf8')).toBe(canonicalJson(metadata));
-      previous = hash;
-    });
+    let revision = 0;
+    for (const batch of batches) {
+      encoder.startBatch();
+      // Every range of a batch must still hold its event's bytes once the whole batch is encoded.
+      const ranges = batch.map(({ streamId, id, type, data }) => {
+        const fields = { streamId, revision, id, type, data, metadata };
+        const hash = encoder.encode(previous, streamId, revision, id, type, canonicalJson(data), canonicalJson(metadata));
+        expect(hash).toBe(chainHash(previous, fields));
+        previous = hash;
+        revision += 1;
+        return { data, dataBytes: encoder.data, metadataBytes: encoder.metadata };
+      });
+      for (const { data, dataBytes, metadataBytes } of ranges) {
+        expect(dataBytes.toString('utf8')).toBe(canonicalJson(data));
+        expect(metadataBytes.toString('utf8')).toBe(canonicalJson(metadata));
+      }
+    }
   });
 
   it('reports the first altered, removed or reordered event', () => {

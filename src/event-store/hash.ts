@@ -35,7 +35,8 @@ function sha256Hex(text: string): string {
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Largest buffer kept for the next event; a larger event gets one for itself alone. */
+const INITIAL_BYTES = 256 * 1024;
+/** Largest buffer kept from one batch to the next; a batch that needs more gets it for itself. */
 const KEPT_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -47,10 +48,20 @@ const KEPT_BYTES = 4 * 1024 * 1024;
  * type). hash.spec.ts compares it with chainHash.
  */
 export class ChainLinkEncoder {
-  /** UTF-8 of the last encoded event's canonical data and metadata: valid until the next encode. */
+  /** UTF-8 of the last encoded event's canonical data and metadata: valid until the next batch. */
   data: Buffer = EMPTY;
   metadata: Buffer = EMPTY;
-  private buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  private buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+  private offset = 0;
+
+  /**
+   * Starts a batch. The ranges of all its events stay valid together, until the next call (the
+   * adapter binds a batch's rows several at a time), so the previous batch must be done with.
+   */
+  startBatch(): void {
+    this.offset = 0;
+    if (this.buffer.length > KEPT_BYTES) this.buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+  }
 
   encode(
     previousHash: string,
@@ -66,8 +77,14 @@ export class ChainLinkEncoder {
     const tail = `,"revision":${revision},"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit: with that much room nothing is cut off.
     const room = 3 * (head.length + canonicalData.length + middle.length + canonicalMetadata.length + tail.length);
-    const buffer = room <= this.buffer.length ? this.buffer : this.grow(room);
-    let at = buffer.write(head, 0, 'utf8');
+    if (this.offset + room > this.buffer.length) {
+      // Ranges already handed out keep the old buffer alive: they stay valid.
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(room, Math.min(2 * this.buffer.length, KEPT_BYTES)));
+      this.offset = 0;
+    }
+    const buffer = this.buffer;
+    const start = this.offset;
+    let at = start + buffer.write(head, start, 'utf8');
     const dataStart = at;
     at += buffer.write(canonicalData, at, 'utf8');
     this.data = buffer.subarray(dataStart, at);
@@ -76,13 +93,8 @@ export class ChainLinkEncoder {
     at += buffer.write(canonicalMetadata, at, 'utf8');
     this.metadata = buffer.subarray(metadataStart, at);
     at += buffer.write(tail, at, 'utf8');
-    return hash('sha256', buffer.subarray(0, at));
-  }
-
-  private grow(room: number): Buffer {
-    const buffer = Buffer.allocUnsafeSlow(Math.max(room, Math.min(2 * this.buffer.length, KEPT_BYTES)));
-    if (buffer.length <= KEPT_BYTES) this.buffer = buffer;
-    return buffer;
+    this.offset = at;
+    return hash('sha256', buffer.subarray(start, at));
   }
 }
 

@@ -16,8 +16,9 @@ import {
   WrongExpectedRevisionError,
   revisionMatches,
 } from '../event-store.port.js';
-import { ChainLinkEncoder, GENESIS_HASH, canonicalJson } from '../hash.js';
+import { GENESIS_HASH } from '../hash.js';
 import { AppendSignal, pollingSubscription } from '../polling-subscription.js';
+import { EventWriter } from './event-writer.js';
 
 interface EventRow {
   position: number;
@@ -91,8 +92,7 @@ export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
   readonly db: Database.Database;
   private readonly signal = new AppendSignal();
-  /** Reused: each event's bytes are inserted before the next event is encoded. */
-  private readonly encoder = new ChainLinkEncoder();
+  private readonly writer: EventWriter;
   private readonly pollMs: number;
   private closed = false;
   private pending: PendingAppend[] = [];
@@ -103,7 +103,6 @@ export class SqliteEventStore implements EventStore {
     streamHead: Database.Statement<[string], { revision: number; hash: string }>;
     findEvent: Database.Statement<[string, string], { revision: number }>;
     streamRange: Database.Statement<[string, number, number], EventRow>;
-    insert: Database.Statement<[string, number, string, string, Buffer, Buffer, string]>;
     upsertStream: Database.Statement<[string, number, string]>;
     readForwards: Database.Statement<[string, number, number], EventRow>;
     readBackwards: Database.Statement<[string, number, number], EventRow>;
@@ -124,11 +123,6 @@ export class SqliteEventStore implements EventStore {
       streamRange: this.db.prepare(
         `SELECT ${cols} FROM events WHERE stream_id = ? AND revision >= ? AND revision <= ? ORDER BY revision`,
       ),
-      // data and metadata come as the UTF-8 bytes the hash was computed over (ChainLinkEncoder);
-      // CAST stores them as the TEXT they are (a bound buffer alone would be stored as a BLOB).
-      insert: this.db.prepare(
-        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, hash) VALUES (?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?)',
-      ),
       upsertStream: this.db.prepare(
         'INSERT INTO streams (stream_id, revision, hash) VALUES (?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, hash = excluded.hash',
       ),
@@ -141,12 +135,13 @@ export class SqliteEventStore implements EventStore {
       readAll: this.db.prepare(`SELECT ${cols} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
       head: this.db.prepare('SELECT MAX(position) AS head FROM events'),
     };
+    this.writer = new EventWriter(this.db);
     // Throws at the first refusal, rolling the whole group back (see commitGroup).
     this.groupWithoutSavepoints = this.db.transaction((group: PendingAppend[]) =>
-      group.map((item): GroupOutcome => ({ results: item.requests.map((request) => this.appendInTransaction(request)) })),
+      group.map((item): GroupOutcome => ({ results: item.requests.map((request) => this.appendInTransaction(request, true)) })),
     );
     // Nested inside the group's transaction, each append is a savepoint of its own.
-    const appendOne = this.db.transaction((requests: AppendRequest[]) => requests.map((request) => this.appendInTransaction(request)));
+    const appendOne = this.db.transaction((requests: AppendRequest[]) => requests.map((request) => this.appendInTransaction(request, false)));
     this.groupTransaction = this.db.transaction((group: PendingAppend[], outcomes: GroupOutcome[]) => {
       for (const item of group) {
         try {
@@ -228,7 +223,8 @@ export class SqliteEventStore implements EventStore {
     return outcomes;
   }
 
-  private appendInTransaction(request: AppendRequest): AppendResult {
+  /** `rollsBackWhole`: a refusal rolls back the whole transaction, not a savepoint (commitGroup). */
+  private appendInTransaction(request: AppendRequest, rollsBackWhole: boolean): AppendResult {
     const { streamId, events } = request;
     const expected = request.expectedRevision ?? 'any';
     const head = this.stmt.streamHead.get(streamId);
@@ -239,45 +235,21 @@ export class SqliteEventStore implements EventStore {
 
     if (!revisionMatches(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
 
-    let previousHash = head?.hash ?? GENESIS_HASH;
-    let revision = head ? head.revision : -1;
-    const stored: StoredEvent[] = new Array(events.length);
-    const encoder = this.encoder;
-    for (let index = 0; index < events.length; index++) {
-      const event = events[index]!;
-      revision += 1;
-      // Serialised and encoded once: those bytes are both what is stored and what the hash covers.
-      const hash = encoder.encode(previousHash, streamId, revision, event.id, event.type, canonicalJson(event.data), canonicalJson(event.metadata));
-      let info: Database.RunResult;
-      try {
-        info = this.stmt.insert.run(streamId, revision, event.id, event.type, encoder.data, encoder.metadata, hash);
-      } catch (error) {
-        // Only the first id was looked up: a later id already in the stream makes a mixed batch.
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new IdempotencyMismatchError(streamId, 'some event ids of this batch are already stored, others are not');
-        }
-        throw error;
+    const revision = head ? head.revision : -1;
+    if (events.length === 0) return { streamId, nextExpectedRevision: revision, position: 0, events: [], idempotentReplay: false };
+    let stored: StoredEvent[];
+    try {
+      stored = this.writer.write(streamId, events, revision, head?.hash ?? GENESIS_HASH, rollsBackWhole);
+    } catch (error) {
+      // Only the first id was looked up: a later id already in the stream makes a mixed batch.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new IdempotencyMismatchError(streamId, 'some event ids of this batch are already stored, others are not');
       }
-      stored[index] = {
-        id: event.id,
-        type: event.type,
-        data: event.data,
-        metadata: event.metadata,
-        streamId,
-        revision,
-        position: Number(info.lastInsertRowid),
-        hash,
-      };
-      previousHash = hash;
+      throw error;
     }
-    if (events.length > 0) this.stmt.upsertStream.run(streamId, revision, previousHash);
-    return {
-      streamId,
-      nextExpectedRevision: revision,
-      position: stored.at(-1)?.position ?? 0,
-      events: stored,
-      idempotentReplay: false,
-    };
+    const last = stored[stored.length - 1]!;
+    this.stmt.upsertStream.run(streamId, last.revision, last.hash);
+    return { streamId, nextExpectedRevision: last.revision, position: last.position, events: stored, idempotentReplay: false };
   }
 
   /**
