@@ -104,6 +104,7 @@ type Copier = (source: Record<string, unknown>, convert: (value: unknown) => unk
 interface Shape {
   keys: string[];
   sorted: string[];
+  /** Sightings so far; never counted for a shape the copy cannot express. */
   seen: number;
   copy: Copier;
 }
@@ -158,7 +159,7 @@ function newShape(keys: string[]): Shape {
     : () => {
         throw new NotCopyable();
       };
-  // A shape that is not copyable is never compiled.
+  // -Infinity: a shape the copy cannot express never reaches COMPILE_AT.
   return { keys, sorted, seen: copyable ? 1 : -Infinity, copy };
 }
 
