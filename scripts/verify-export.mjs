@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 
 const GENESIS = '0'.repeat(64);
 
-/** Keys sorted by code point, no whitespace, undefined members dropped (src/event-store/hash.ts). */
+/** Keys sorted by code point, no whitespace, undefined members dropped (buildCanonicalJson in src/event-store/canonical-json.ts). */
 export function canonicalJson(value) {
   if (value === null || typeof value !== 'object') {
     const text = JSON.stringify(value);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type NewEvent, WrongExpectedRevisionError } from '../event-store.port.js';
-import { verifyChain } from '../hash.js';
+import { IdempotencyMismatchError, type NewEvent, WrongExpectedRevisionError } from '../event-store.port.js';
+import { canonicalJson, verifyChain } from '../hash.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 const event = (type: string): NewEvent => ({
@@ -49,6 +49,60 @@ describe('SQLite group commit (appends requested in one event-loop turn share on
     expect(all.map((e) => e.position)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
     expect(await store.readStream('contested')).toHaveLength(1);
     for (let i = 0; i < 20; i++) expect(verifyChain(await store.readStream(`app-${i}`)).ok).toBe(true);
+  });
+
+  it('numbers batches of any size gap-free, whether alone or grouped', async () => {
+    // Sizes around the multi-row chunks (EventWriter), alone and as one group.
+    const sizes = [1, 2, 3, 63, 64, 65, 100, 130];
+    const results = [];
+    for (const size of sizes) results.push(await store.append(`alone-${size}`, Array.from({ length: size }, () => event('A'))));
+    results.push(...(await Promise.all(sizes.map((size) => store.append(`grouped-${size}`, Array.from({ length: size }, () => event('B')))))));
+    const all = await store.readAll({ limit: 10_000 });
+    expect(all.map((e) => e.position)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
+    expect(results.flatMap((r) => r.events.map((e) => [e.position, e.hash]))).toEqual(all.map((e) => [e.position, e.hash]));
+    for (const result of results) {
+      expect(result.position).toBe(result.events.at(-1)!.position);
+      expect(verifyChain(await store.readStream(result.streamId)).ok).toBe(true);
+    }
+  });
+
+  it('refuses a batch mixing new and stored ids (a later one, or one twice) and commits the rest of its group', async () => {
+    const stored = event('A');
+    await store.append('mixed', [stored], { expectedRevision: 'no_stream' });
+    const twice = event('T');
+    const many = (n: number) => Array.from({ length: n }, () => event('C'));
+    // One group: the refused appends' rows are inserted before the conflict, then rolled back;
+    // the stored id sits in a multi-row chunk of the 70-event batch.
+    const before = store.append('before', [event('B'), event('B')]);
+    const mixed = store.append('mixed', [...many(50), stored, ...many(19)]);
+    const repeated = store.append('repeated', [twice, event('D'), twice]);
+    const after = store.append('after', [event('E')]);
+    const [b, m, r, a] = await Promise.allSettled([before, mixed, repeated, after]);
+    expect(b.status).toBe('fulfilled');
+    expect((m as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyMismatchError);
+    expect((r as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyMismatchError);
+    expect(a.status).toBe('fulfilled');
+    expect(await store.readStream('mixed')).toHaveLength(1);
+    expect(await store.readStream('repeated')).toHaveLength(0);
+    const all = await store.readAll({ limit: 1000 });
+    expect(all.map((e) => e.position)).toEqual([1, 2, 3, 4]);
+    expect(all.map((e) => e.streamId)).toEqual(['mixed', 'before', 'before', 'after']);
+    expect(verifyChain(await store.readStream('before')).ok).toBe(true);
+    // Refused alone, the same batch leaves nothing either, and the store goes on.
+    await expect(store.append('mixed', [...many(50), stored])).rejects.toBeInstanceOf(IdempotencyMismatchError);
+    expect(await store.readAll({ limit: 1000 })).toHaveLength(4);
+    expect((await store.append('after', many(70))).events[0]!.position).toBe(5);
+  });
+
+  it('stores data and metadata as the canonical JSON text the hash covers', async () => {
+    const e = { ...event('A'), data: { z: '质量 "评审"', a: [1, undefined, -0], big: '质'.repeat(30_000) } };
+    const [written] = (await store.append('text', [e])).events;
+    const row = store.db.prepare('SELECT typeof(data) AS dataType, typeof(metadata) AS metadataType, data, metadata FROM events').get() as Record<string, string>;
+    expect(row).toEqual({ dataType: 'text', metadataType: 'text', data: canonicalJson(e.data), metadata: canonicalJson(e.metadata) });
+    const [read] = await store.readStream('text');
+    expect(read!.data).toEqual(JSON.parse(canonicalJson(e.data)));
+    expect(verifyChain([read!]).ok).toBe(true);
+    expect(read!.hash).toBe(written!.hash);
   });
 
   it('chains appends to one stream within a group in request order', async () => {
