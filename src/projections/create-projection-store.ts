@@ -37,7 +37,8 @@ export function createProjectionStore(events: EventStore, config: StoreConfig): 
   if (inner instanceof SqliteEventStore) {
     // In events.db, beside the events, through a connection of its own with synchronous=NORMAL
     // (SqliteProjectionStore.open). An in-memory store (tests) can only share its connection.
-    return inner.db.memory ? new SqliteProjectionStore(inner.db) : SqliteProjectionStore.open(inner.db.name);
+    if (inner.db.memory) return new SqliteProjectionStore(inner.db);
+    return SqliteProjectionStore.open(inner.db.name, undefined, undefined, !inner.backgroundCheckpoints);
   }
   const postgres = sharedPostgres(config);
   if (postgres) return new PostgresProjectionStore(postgres);

@@ -171,10 +171,17 @@ export class SqliteProjectionStore implements ProjectionStore {
    * batch's documents and checkpoint are one transaction, so what is lost is simply re-applied
    * from the event store. That saves an fsync per projection per batch on every command.
    */
-  static open(filename: string, busyTimeoutMs = 5000, synchronous: 'FULL' | 'NORMAL' = 'NORMAL'): SqliteProjectionStore {
+  static open(
+    filename: string,
+    busyTimeoutMs = 5000,
+    synchronous: 'FULL' | 'NORMAL' = 'NORMAL',
+    /** false when a worker thread checkpoints the file's WAL (SqliteEventStore's background checkpoints). */
+    autoCheckpoint = true,
+  ): SqliteProjectionStore {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     const db = new Database(filename);
     configureDurableSqlite(db, busyTimeoutMs, synchronous);
+    if (!autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
     return new SqliteProjectionStore(db, true);
   }
 

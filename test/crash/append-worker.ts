@@ -8,7 +8,7 @@
  * Compiled by the spec with tsconfig.crash.json (only this file and the event store it imports),
  * so it runs under plain node and does not depend on the rest of the tree compiling.
  *
- * Usage: node append-worker.js <db file> <worker tag> <stream count>
+ * Usage: node append-worker.js <db file> <worker tag> <stream count> [in-commit|off-loop]
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -25,11 +25,15 @@ function pick<T>(items: readonly T[]): T {
 }
 
 async function main(): Promise<void> {
-  const [filename, worker = 'w', countArg = '6'] = process.argv.slice(2);
+  const [filename, worker = 'w', countArg = '6', fsync = 'in-commit'] = process.argv.slice(2);
   if (!filename) throw new Error('usage: append-worker <db file> <worker tag> <stream count>');
   const streamCount = Number(countArg);
   // A long busy timeout: a sibling worker may hold the write lock, or have died holding it.
-  const store = new SqliteEventStore({ filename, busyTimeoutMs: 30_000 });
+  const store = new SqliteEventStore(
+    fsync === 'off-loop'
+      ? { filename, busyTimeoutMs: 30_000, fsync: 'off-loop', checkpoints: 'background' }
+      : { filename, busyTimeoutMs: 30_000 },
+  );
   const streams = Array.from({ length: streamCount }, (_, i) => streamName(i));
 
   // Continue existing streams: read each head first so expected revisions are right.

@@ -52,8 +52,9 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function startWorker(dbFile: string, tag: string): Worker {
-  const child = spawn(process.execPath, [workerJs, dbFile, tag, String(STREAMS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `fsync`: where the worker's store fsyncs the WAL before acknowledging (both modes write to the same file). */
+function startWorker(dbFile: string, tag: string, fsync: 'in-commit' | 'off-loop'): Worker {
+  const child = spawn(process.execPath, [workerJs, dbFile, tag, String(STREAMS), fsync], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acks: AckLine[] = [];
   let buffered = '';
   let stderr = '';
@@ -177,7 +178,8 @@ describe('embedded SQLite store under SIGKILL', () => {
     let batchesAcked = 0;
 
     for (let round = 1; round <= ROUNDS; round++) {
-      const workers = Array.from({ length: WORKERS_PER_ROUND }, (_, i) => startWorker(dbFile, `r${round}w${i}`));
+      // The test's default store beside the server's (fsync off the event loop, background checkpoints).
+      const workers = Array.from({ length: WORKERS_PER_ROUND }, (_, i) => startWorker(dbFile, `r${round}w${i}`, i % 2 === 0 ? 'in-commit' : 'off-loop'));
       const killDelays = await Promise.all(
         workers.map(async (worker) => {
           const ready = await worker.ready;

@@ -12,6 +12,7 @@ import {
   type StoredEvent,
   type SubscribeToAllOptions,
   type Subscription,
+  EventStoreUnavailableError,
   IdempotencyMismatchError,
   WrongExpectedRevisionError,
   revisionMatches,
@@ -19,6 +20,8 @@ import {
 import { GENESIS_HASH } from '../hash.js';
 import { AppendSignal, type PollingSource, pollingSubscription } from '../polling-subscription.js';
 import { EventWriter } from './event-writer.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
+import { WalSync } from './wal-sync.js';
 
 interface EventRow {
   position: number;
@@ -38,6 +41,13 @@ export interface SqliteEventStoreOptions {
   pollMs?: number;
   /** How long a writer waits for another process's write lock (ms). */
   busyTimeoutMs?: number;
+  /**
+   * Where the WAL is fsynced before an append is acknowledged: inside COMMIT (synchronous=FULL, the
+   * default), or after it, off the event loop (wal-sync.ts; the server's choice). Equally durable.
+   */
+  fsync?: 'in-commit' | 'off-loop';
+  /** 'background': no auto-checkpoint on this connection; a worker thread checkpoints (wal-checkpointer.ts). */
+  checkpoints?: 'auto' | 'background';
 }
 
 export const SQLITE_SCHEMA = `
@@ -95,6 +105,10 @@ export class SqliteEventStore implements EventStore {
   private readonly writer: EventWriter;
   private readonly pollMs: number;
   private closed = false;
+  /** Set when the WAL could not be synced: what was committed may not be durable, so nothing more is accepted. */
+  private failure: EventStoreUnavailableError | undefined;
+  private readonly walSync: WalSync | undefined;
+  private readonly checkpointer: WalCheckpointer | undefined;
   private pending: PendingAppend[] = [];
   private readonly groupTransaction: Database.Transaction<(group: PendingAppend[], outcomes: GroupOutcome[]) => void>;
   private readonly groupWithoutSavepoints: Database.Transaction<(group: PendingAppend[]) => GroupOutcome[]>;
@@ -114,8 +128,20 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.db = new Database(options.filename);
-    configureDurableSqlite(this.db, options.busyTimeoutMs);
+    const offLoop = options.fsync === 'off-loop' && options.filename !== ':memory:';
+    configureDurableSqlite(this.db, options.busyTimeoutMs, offLoop ? 'NORMAL' : 'FULL');
     this.db.exec(SQLITE_SCHEMA);
+    // The schema statement has created the WAL file (journal_mode=WAL): its fsyncs can begin.
+    this.walSync = offLoop ? new WalSync(`${this.db.name}-wal`) : undefined;
+    if (options.checkpoints === 'background' && options.filename !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = WalCheckpointer.start(this.db.name, {
+        // Without the worker, commits checkpoint again, so the WAL cannot grow without bound.
+        onStopped: () => {
+          if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
+        },
+      });
+    }
     this.pollMs = options.pollMs ?? 100;
     const cols = 'position, stream_id, revision, event_id, type, data, metadata, hash';
     this.stmt = {
@@ -200,10 +226,17 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     if (outcomes.some((o) => 'results' in o && o.results.some((r) => !r.idempotentReplay))) this.signal.notify();
-    group.forEach((item, index) => {
-      const outcome = outcomes[index]!;
-      if ('results' in outcome) item.resolve(outcome.results);
-      else item.reject(outcome.error);
+    const settle = () =>
+      group.forEach((item, index) => {
+        const outcome = outcomes[index]!;
+        if ('results' in outcome) item.resolve(outcome.results);
+        else item.reject(outcome.error);
+      });
+    if (!this.walSync) return settle();
+    // Acknowledged only once durable: an fsync of the WAL begun after this COMMIT.
+    this.walSync.sync().then(settle, (error: unknown) => {
+      this.failure ??= new EventStoreUnavailableError(`The event store's write-ahead log could not be synced: ${(error as Error).message}`, error);
+      for (const item of group) item.reject(this.failure);
     });
   }
 
@@ -333,11 +366,21 @@ export class SqliteEventStore implements EventStore {
     this.flush();
     this.closed = true;
     this.signal.notify();
+    // Their acknowledgements wait for this fsync (or an earlier one) before the descriptor goes.
+    await this.walSync?.sync().catch(() => undefined);
+    this.walSync?.close();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('Event store is closed');
+    if (this.failure) throw this.failure;
+  }
+
+  /** Whether a worker thread checkpoints the WAL (the file's other connections then turn auto-checkpoints off too). */
+  get backgroundCheckpoints(): boolean {
+    return this.checkpointer?.running ?? false;
   }
 }
 
