@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { LoggerModule } from 'nestjs-pino';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { Clock } from './clock/clock.js';
 import type { AppConfig } from './config/config.js';
@@ -13,7 +12,7 @@ import { EtagInterceptor } from './http/etag.interceptor.js';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { createValidationPipe } from './http/validation.js';
-import { loggerParams } from './observability/logging.js';
+import type { DestinationStream } from 'pino';
 import type { Projection } from '../projections/projection.js';
 import { ProjectionsModule } from './projections/projections.module.js';
 import { DeadlinesModule } from './deadlines/deadlines.module.js';
@@ -26,6 +25,8 @@ export interface AppOverrides {
   projections?: readonly Projection<any>[];
   /** false: deadlines are listed but not fired (tests that close publicity rounds by hand). */
   deadlineScheduler?: boolean;
+  /** Where log lines go (default stdout; tests read them). */
+  logDestination?: DestinationStream;
 }
 
 @Module({})
@@ -34,7 +35,6 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot(loggerParams(config.logLevel)),
         CqrsModule.forRoot(),
         CoreModule.forRoot(config, overrides),
         AwardsHttpModule,

@@ -3,19 +3,21 @@ import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import { METRICS, type Metrics } from './observability/metrics.js';
 import { httpMetricsMiddleware } from './observability/http-metrics.middleware.js';
+import { PinoLoggerService, createLogger, requestLogger } from './observability/logging.js';
 
 /** Builds the configured application (used by main.ts and the e2e tests alike). */
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<INestApplication> {
+  const logger = createLogger(config.logLevel, overrides.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, overrides), {
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new PinoLoggerService(logger));
+  app.use(requestLogger(logger));
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
   app.use(httpMetricsMiddleware(app.get<Metrics>(METRICS)));
