@@ -106,9 +106,25 @@ export class AwardCore {
     };
   }
 
+  /**
+   * The application's state after the command. A command that appended needs no read: the store
+   * took its events right after the stream the decision read (their expected revision), so the
+   * state is that fold carried through them. A replay (or a decision that appended nothing to
+   * the application) reads the stream.
+   */
   async applicationResult(id: string, outcome: CommandOutcome): Promise<CommandResult> {
-    const app = this.foldApp(id, (await this.streams.read(applicationStreamId(id))).events);
-    return { id, state: app.replayed.state, revision: outcome.revision, position: outcome.position, idempotentReplay: outcome.idempotentReplay };
+    const appended = outcome.results.find((r) => r.streamId === outcome.primary.streamId);
+    const state =
+      !outcome.idempotentReplay && appended && !appended.idempotentReplay
+        ? this.stateAfter(id, outcome.primary.events, appended.events)
+        : this.foldApp(id, (await this.streams.read(applicationStreamId(id))).events).replayed.state;
+    return { id, state, revision: outcome.revision, position: outcome.position, idempotentReplay: outcome.idempotentReplay };
+  }
+
+  private stateAfter(id: string, before: StoredEvent[], appended: StoredEvent[]): string {
+    if (before.length === 0) return foldApplication(id, appended, (p, v) => this.deps.policies.get(p, v)).replayed.state;
+    const app = this.foldApp(id, before);
+    return appended.reduce((current, event) => evolveApplication(app.policy, current, event), app.replayed).state;
   }
 }
 

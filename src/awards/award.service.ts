@@ -232,13 +232,16 @@ export class AwardService {
   }
 
   async programmeOfApplication(id: string): Promise<string> {
-    const [first] = (await this.core.streams.read(applicationStreamId(id))).events;
+    // A stream's first event never changes: a held copy answers without a read.
+    const streamId = applicationStreamId(id);
+    const [first] = (this.core.streams.held(streamId) ?? (await this.core.streams.read(streamId))).events;
     if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
     return (first.data as { programmeId: string }).programmeId;
   }
 
   async programmeOfTerm(termId: string): Promise<string> {
-    const [first] = (await this.core.streams.read(termStreamId(termId))).events;
+    const streamId = termStreamId(termId);
+    const [first] = (this.core.streams.held(streamId) ?? (await this.core.streams.read(streamId))).events;
     if (!first || first.type !== 'TermOpened') throw new NotFoundError(`Term ${termId} not found`, { termId });
     return (first.data as { programmeId: string }).programmeId;
   }

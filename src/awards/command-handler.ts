@@ -64,6 +64,8 @@ export interface CommandOutcome {
   /** The command had already been handled: nothing new was written. */
   idempotentReplay: boolean;
   results: AppendResult[];
+  /** The primary stream as the decision read it (the appended events follow it, by its expected revision). */
+  primary: StreamRead;
 }
 
 export interface HandlerDeps {
@@ -111,7 +113,7 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
   const earlier = primary.events.filter((e) => e.metadata.commandId === ctx.commandId);
   if (earlier.length > 0) {
     const last = earlier.at(-1)!;
-    return { streamId: primary.streamId, revision: last.revision, position: last.position, idempotentReplay: true, results: [] };
+    return { streamId: primary.streamId, revision: last.revision, position: last.position, idempotentReplay: true, results: [], primary };
   }
   if (ctx.expectedRevision !== undefined) {
     const actual = primary.revision;
@@ -155,6 +157,7 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
       position: last?.position ?? 0,
       idempotentReplay: false,
       results: [],
+      primary,
     };
   }
   const results = await deps.store.appendMultiple(requests);
@@ -166,6 +169,7 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
     position: own?.position ?? Math.max(...results.map((r) => r.position)),
     idempotentReplay: results.every((r) => r.idempotentReplay),
     results,
+    primary,
   };
 }
 

@@ -4,8 +4,7 @@
  * Streams are append-only and stored events never change, so a stream read earlier is a correct
  * prefix of the stream forever: the next read asks the store only for the events after it (one
  * indexed range read, usually empty or one event) and a fold continues from the state it had
- * reached (when the stream's revision shows one at all). Whatever another process appended is in
- * that tail, so the cache is never stale; a
+ * reached. Whatever another process appended is in that tail, so the cache is never stale; a
  * decision still appends with the revision it read, so a race is caught by the store as before.
  *
  * Only what the store returned is kept (never the objects a command appended: the stored form,
@@ -55,12 +54,16 @@ export class StreamCache {
     this.streams = new Lru(capacity);
   }
 
+  /** The stream as last read, if it is held (no I/O: for what never changes, such as its first event). */
+  held(streamId: string): StreamRead | undefined {
+    return this.streams.get(streamId);
+  }
+
   /** The whole stream (treat it as immutable: it is shared with other requests). */
   async read(streamId: string): Promise<StreamRead> {
     const cached = this.streams.get(streamId);
     if (cached && cached.revision !== 'no_stream') {
-      // The stream's revision alone (a primary-key lookup) tells whether there is a tail to read.
-      if ((await this.store.streamRevision(streamId)) === cached.revision) return cached;
+      // One indexed range read: a command's stream has usually moved on by the previous command's event.
       const tail = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
       if (tail.length === 0) return cached;
       if (tail[0]!.revision === cached.revision + 1) return this.keep({ streamId, events: cached.events.concat(tail), revision: tail.at(-1)!.revision });

@@ -19,7 +19,8 @@ export const FILTER_SCAN_WINDOW = 20_000;
  *
  * With a filter, a page reads the matching events of a bounded range of positions, never past the
  * head read just before it: every position up to that head is committed (no gap fills in later),
- * so once the page is delivered the whole range is done and `checkpointReached` says so.
+ * so once the page is delivered the whole range is done and `checkpointReached` says so. A range
+ * shorter than a page (live) is read whole and filtered here.
  */
 export function pollingSubscription(
   source: PollingSource,
@@ -28,6 +29,7 @@ export function pollingSubscription(
 ): Subscription {
   const batchSize = options.batchSize ?? 500;
   const filter = options.filter;
+  const wanted = filter ? new Set(filter.eventTypes) : undefined;
   let closed = false;
   let pendingWait: { cancel(): void } | undefined;
 
@@ -39,6 +41,12 @@ export function pollingSubscription(
     }
     const head = await source.headPosition();
     if (head <= after) return { events: [], scanned: after, more: false };
+    if (head - after <= batchSize) {
+      // A short gap (following live): one plain read filtered here is cheaper than binding the
+      // type list (up to every type of every read model) into a query for a few rows.
+      const events = await source.readAll({ fromPosition: after + 1, limit: head - after });
+      return { events: events.filter((event) => wanted!.has(event.type)), scanned: head, more: false };
+    }
     const upper = Math.min(head, after + FILTER_SCAN_WINDOW);
     const events = await source.readTypes({ fromPosition: after + 1, toPosition: upper, limit: batchSize, eventTypes: filter.eventTypes });
     const full = events.length === batchSize;

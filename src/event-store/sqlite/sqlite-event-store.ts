@@ -23,6 +23,8 @@ import { EventWriter } from './event-writer.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
 
+const EVENT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, hash';
+
 interface EventRow {
   position: number;
   stream_id: string;
@@ -110,6 +112,7 @@ export class SqliteEventStore implements EventStore {
   private readonly walSync: WalSync | undefined;
   private readonly checkpointer: WalCheckpointer | undefined;
   private pending: PendingAppend[] = [];
+  private readonly typeStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly groupTransaction: Database.Transaction<(group: PendingAppend[], outcomes: GroupOutcome[]) => void>;
   private readonly groupWithoutSavepoints: Database.Transaction<(group: PendingAppend[]) => GroupOutcome[]>;
 
@@ -121,7 +124,6 @@ export class SqliteEventStore implements EventStore {
     readForwards: Database.Statement<[string, number, number], EventRow>;
     readBackwards: Database.Statement<[string, number, number], EventRow>;
     readAll: Database.Statement<[number, number], EventRow>;
-    readTypes: Database.Statement<[number, number, string, number], EventRow>;
     head: Database.Statement<[], { head: number | null }>;
   };
 
@@ -143,7 +145,7 @@ export class SqliteEventStore implements EventStore {
       });
     }
     this.pollMs = options.pollMs ?? 100;
-    const cols = 'position, stream_id, revision, event_id, type, data, metadata, hash';
+    const cols = EVENT_COLUMNS;
     this.stmt = {
       streamHead: this.db.prepare('SELECT revision, hash FROM streams WHERE stream_id = ?'),
       findEvent: this.db.prepare('SELECT revision FROM events WHERE stream_id = ? AND event_id = ?'),
@@ -160,10 +162,6 @@ export class SqliteEventStore implements EventStore {
         `SELECT ${cols} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
       ),
       readAll: this.db.prepare(`SELECT ${cols} FROM events WHERE position >= ? ORDER BY position LIMIT ?`),
-      // The types come as one JSON array parameter: one statement whatever their number.
-      readTypes: this.db.prepare(
-        `SELECT ${cols} FROM events WHERE position >= ? AND position <= ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
-      ),
       head: this.db.prepare('SELECT MAX(position) AS head FROM events'),
     };
     this.writer = new EventWriter(this.db);
@@ -339,11 +337,28 @@ export class SqliteEventStore implements EventStore {
     readAll: (options) => this.readAll(options),
     readTypes: async ({ fromPosition, toPosition, limit, eventTypes }) => {
       this.assertOpen();
-      return this.stmt.readTypes.all(fromPosition, toPosition, JSON.stringify(eventTypes), limit).map(toStoredEvent);
+      return this.typesStatement(eventTypes).all(fromPosition, toPosition, ...eventTypes, limit).map(toStoredEvent);
     },
     headPosition: () => this.headPosition(),
     waitForAppend: (ms) => this.signal.wait(ms),
   };
+
+  /**
+   * A subscription keeps its filter for life, so each list of types gets a statement of its own,
+   * prepared once (a JSON-array parameter unpacked by json_each cost more than the read of a live page).
+   */
+  private typesStatement(eventTypes: readonly string[]): Database.Statement<unknown[], EventRow> {
+    const key = eventTypes.join('\u0000');
+    let statement = this.typeStatements.get(key);
+    if (!statement) {
+      statement = this.db.prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ? AND type IN (${eventTypes.map(() => '?').join(', ')}) ORDER BY position LIMIT ?`,
+      );
+      if (this.typeStatements.size >= 64) this.typeStatements.clear();
+      this.typeStatements.set(key, statement);
+    }
+    return statement;
+  }
 
   async headPosition(): Promise<number> {
     this.assertOpen();
