@@ -12,7 +12,7 @@ export interface DeadlineIndex {
   catchUp(ms: number): Promise<boolean>;
   /** Fireable deadlines due at `now` (dueAt <= now), earliest first, and the next dueAt after now. */
   due(now: Date): Promise<{ due: Deadline[]; next: string | null; checkpoint: number }>;
-  /** Resolves true when the index commits past `checkpoint`, false after `ms` without. */
+  /** Resolves true when, after `checkpoint`, a deadline became fireable, stopped being, or moved; false after `ms` without. */
   changedSince(checkpoint: number, ms: number): Promise<boolean>;
 }
 
@@ -39,7 +39,8 @@ export class ProjectionDeadlineIndex implements DeadlineIndex {
   }
 
   changedSince(checkpoint: number, ms: number): Promise<boolean> {
-    return this.runner.waitFor(DEADLINES_PROJECTION, checkpoint + 1, ms);
+    // Only commits that change the index (next fireable dueAt) can change what the scheduler does.
+    return this.runner.indexChangedSince(DEADLINES_PROJECTION, checkpoint, ms);
   }
 }
 

@@ -27,6 +27,8 @@ export interface LaneOptions {
 export interface PreparedBatch {
   lane: ProjectionLane;
   batch: CommitBatch;
+  /** A document entered, left or moved in the projection's index. */
+  indexChanged: boolean;
   documents: Map<string, { doc: unknown; json: string | null }>;
 }
 
@@ -59,6 +61,10 @@ export class ProjectionLane {
   readonly cache: DocumentCache;
   /** Documents changed since the last commit (null: deleted). Never evicted: they exist nowhere else. */
   private readonly dirty = new Map<string, unknown>();
+  /** For a projection with an index: each dirty document's index value as it was committed. */
+  private readonly indexBefore = new Map<string, string | null>();
+  /** Whether the last commit changed the index (a document entered, left or moved in it). */
+  lastCommitChangedIndex = false;
 
   constructor(readonly options: LaneOptions) {
     this.checkpoint = options.fromPosition;
@@ -105,7 +111,11 @@ export class ProjectionLane {
     const current = await this.documentsOf(touched);
     for (const { event, keys } of touched) {
       for (const key of keys) {
-        const doc = projection.evolve(current.get(key) ?? null, event, key);
+        const before = current.get(key) ?? null;
+        if (projection.index && !this.dirty.has(key) && !this.indexBefore.has(key)) {
+          this.indexBefore.set(key, before === null ? null : projection.index(before));
+        }
+        const doc = projection.evolve(before, event, key);
         current.set(key, doc);
         this.dirty.set(key, doc);
       }
@@ -121,7 +131,10 @@ export class ProjectionLane {
     const { projection, generation } = this.options;
     const documents = new Map<string, { doc: unknown; json: string | null }>();
     const changes = new Map<string, StoredDocument | null>();
+    let indexChanged = false;
     for (const [key, doc] of this.dirty) {
+      const index = doc === null ? null : (projection.index?.(doc) ?? null);
+      if (index !== (this.indexBefore.get(key) ?? null)) indexChanged = true;
       if (doc === null) {
         documents.set(key, { doc, json: null });
         changes.set(key, null);
@@ -130,10 +143,11 @@ export class ProjectionLane {
       const json = JSON.stringify(doc) as string | undefined;
       if (json === undefined) throw new TypeError(`Projection ${projection.name}: evolve returned undefined for ${key} (return null to delete)`);
       documents.set(key, { doc, json });
-      changes.set(key, { json, index: projection.index?.(doc) ?? null });
+      changes.set(key, { json, index });
     }
     return {
       lane: this,
+      indexChanged,
       documents,
       batch: {
         projection: projection.name,
@@ -154,6 +168,8 @@ export class ProjectionLane {
     this.lastProgressAt = performance.now();
     this.cache.committed(prepared.documents);
     this.dirty.clear();
+    this.indexBefore.clear();
+    this.lastCommitChangedIndex = prepared.indexChanged;
   }
 
   /** Another writer moved this generation's checkpoint, or the generation is gone. */
@@ -199,6 +215,7 @@ export class ProjectionLane {
     this.state = state;
     this.error = message;
     this.dirty.clear();
+    this.indexBefore.clear();
     void this.follower?.detach(this);
     this.options.onExit(this);
   }

@@ -101,6 +101,21 @@ describe('projection runner', () => {
     expect(commits.at(-1)).toMatchObject({ fromPosition: 1000, toPosition: head });
   });
 
+  it('tells who waits on an index when a commit changes it, and only then', async () => {
+    // Indexed by the count once it reaches 2: the first submission of a programme leaves the index alone.
+    const indexed = defineProjection<{ n: number }>({ ...counter(1), index: (doc) => (doc.n >= 2 ? String(doc.n).padStart(4, '0') : null) });
+    const runner = await startRunner([indexed]);
+    const first = await appendAll(events, [submitted(1, 'p')]);
+    expect(await runner.waitFor('counter', first, 2000)).toBe(true);
+    expect(await runner.indexChangedSince('counter', 0, 50)).toBe(false);
+    const waiting = runner.indexChangedSince('counter', first, 2000);
+    const second = await appendAll(events, [submitted(2, 'p')]);
+    expect(await waiting).toBe(true);
+    // Asked after the fact, with an older checkpoint: already changed.
+    expect(await runner.indexChangedSince('counter', first, 10)).toBe(true);
+    expect(await runner.indexChangedSince('counter', second, 50)).toBe(false);
+  });
+
   describe('when evolve throws inside a batch', () => {
     it('commits nothing of the batch, keeps the checkpoint and reports the failure', async () => {
       await appendAll(events, [submitted(1), submitted(2)]);

@@ -21,6 +21,8 @@ export interface ProjectionRunnerOptions {
   rebuildBatchSize?: number;
   /** While a follower catches up, how often it commits (ProjectionFollower's commitEvery). */
   commitEvery?: { events?: number; documents?: number; ms?: number };
+  /** How long the live follower lets appends gather once caught up (ProjectionFollower's lingerMs; default 10 ms). */
+  liveLingerMs?: number;
   /** JSON bytes of documents each live lane keeps in memory between batches. */
   liveCacheBytes?: number;
   /** The same for each generation being built. */
@@ -61,6 +63,8 @@ export class ProjectionRunner {
   private readonly watched = new WeakMap<ProjectionLane, { checkpoint: number; since: number }>();
   private readonly followers: Partial<Record<GenerationStatus, ProjectionFollower>> = {};
   private readonly commitListeners = new Map<string, Set<() => void>>();
+  /** Per projection: the checkpoint of the last live commit that changed its index, and who waits for the next. */
+  private readonly indexChanges = new Map<string, { at: number; waiting: Set<() => void> }>();
   private readonly logger: FollowerLogger;
   private readonly batchSize: number;
   private readonly watchdogIntervalMs: number;
@@ -120,6 +124,7 @@ export class ProjectionRunner {
     }
     await Promise.all(Object.values(this.followers).map((follower) => follower.stop()));
     for (const name of this.commitListeners.keys()) this.notify(name);
+    for (const changes of this.indexChanges.values()) for (const wake of [...changes.waiting]) wake();
   }
 
   /** Starts building a new generation from position 0 (or resumes the one being built). */
@@ -140,6 +145,23 @@ export class ProjectionRunner {
     });
     await this.maybeActivate(entry);
     return this.status(name);
+  }
+
+  /**
+   * True once a live commit after `checkpoint` changed the projection's index (Projection.index),
+   * false after `ms` without. A switch to a rebuilt generation counts as a change. For those who
+   * only care about the index (the deadline scheduler): most commits leave it alone.
+   */
+  async indexChangedSince(name: string, checkpoint: number, ms: number): Promise<boolean> {
+    this.entry(name);
+    const changes = this.indexChangesOf(name);
+    if (changes.at > checkpoint) return true;
+    let wake!: () => void;
+    const woken = new Promise<boolean>((resolve) => (wake = () => resolve(true)));
+    changes.waiting.add(wake);
+    const changed = await withinMs(woken, ms);
+    changes.waiting.delete(wake);
+    return changed === true;
   }
 
   /** Resolves when `name` has no generation under construction by this process. */
@@ -296,6 +318,7 @@ export class ProjectionRunner {
       onCommit: async (committed) => {
         if (committed.role === 'live') {
           this.metrics?.projectionCheckpoint.set({ projection: name }, committed.checkpoint);
+          if (committed.lastCommitChangedIndex) this.indexChanged(name, committed.checkpoint);
           this.notify(name);
         } else await this.maybeActivate(entry);
       },
@@ -317,6 +340,7 @@ export class ProjectionRunner {
         clock: this.clock,
         batchSize: role === 'live' ? this.batchSize : (this.options.rebuildBatchSize ?? 2000),
         commitEvery: this.options.commitEvery,
+        lingerMs: role === 'live' ? (this.options.liveLingerMs ?? 10) : 0,
         logger: this.logger,
       });
       this.followers[role] = follower;
@@ -346,6 +370,7 @@ export class ProjectionRunner {
         this.followerFor('live').attach(building);
       } else building.state = 'stopped';
       this.logger.log(`Projection ${name}: generation ${building.generation} is active (applied up to ${building.checkpoint})`);
+      this.indexChanged(name, building.checkpoint);
       this.notify(name);
     });
   }
@@ -436,6 +461,20 @@ export class ProjectionRunner {
 
   private now(): string {
     return this.clock.now().toISOString();
+  }
+
+  private indexChangesOf(name: string): { at: number; waiting: Set<() => void> } {
+    let changes = this.indexChanges.get(name);
+    if (!changes) this.indexChanges.set(name, (changes = { at: 0, waiting: new Set() }));
+    return changes;
+  }
+
+  private indexChanged(name: string, checkpoint: number): void {
+    const changes = this.indexChangesOf(name);
+    changes.at = Math.max(changes.at, checkpoint);
+    const waiting = [...changes.waiting];
+    changes.waiting.clear();
+    for (const wake of waiting) wake();
   }
 
   private notify(name: string): void {
