@@ -62,7 +62,11 @@ export class AwardCore {
     primaryStreamId: string,
     decide: Parameters<typeof handleCommand>[2]['decide'],
   ): Promise<CommandOutcome> {
-    return handleCommand({ ...this.deps, readStream: (streamId) => this.streams.read(streamId) }, ctx, { name, primaryStreamId, decide });
+    return handleCommand(
+      { ...this.deps, readStream: (streamId, fresh) => this.streams.read(streamId, fresh), appended: (results) => this.streams.appended(results) },
+      ctx,
+      { name, primaryStreamId, decide },
+    );
   }
 
   openedTerm(termId: string, events: readonly { type: string; data: unknown }[]): { state: OpenedTermState; policy: ProgrammePolicy } {
@@ -96,7 +100,7 @@ export class AwardCore {
   }
 
   async termResult(termId: string, outcome: CommandOutcome): Promise<TermResult> {
-    const { events } = await this.streams.read(termStreamId(termId));
+    const { events } = await this.streams.read(termStreamId(termId), false);
     return {
       termId,
       state: foldTerm(events as unknown as TermEvent[]).status,
@@ -107,24 +111,15 @@ export class AwardCore {
   }
 
   /**
-   * The application's state after the command. A command that appended needs no read: the store
-   * took its events right after the stream the decision read (their expected revision), so the
-   * state is that fold carried through them. A replay (or a decision that appended nothing to
-   * the application) reads the stream.
+   * The application's state after the command: when it appended, its held stream has just grown by
+   * what it appended; a replay or a decision that appended nothing to it reads the stream.
    */
   async applicationResult(id: string, outcome: CommandOutcome): Promise<CommandResult> {
-    const appended = outcome.results.find((r) => r.streamId === outcome.primary.streamId);
-    const state =
-      !outcome.idempotentReplay && appended && !appended.idempotentReplay
-        ? this.stateAfter(id, outcome.primary.events, appended.events)
-        : this.foldApp(id, (await this.streams.read(applicationStreamId(id))).events).replayed.state;
+    const streamId = applicationStreamId(id);
+    const appended = outcome.results.some((r) => r.streamId === streamId && !r.idempotentReplay);
+    const { events } = await this.streams.read(streamId, !appended);
+    const state = this.foldApp(id, events).replayed.state;
     return { id, state, revision: outcome.revision, position: outcome.position, idempotentReplay: outcome.idempotentReplay };
-  }
-
-  private stateAfter(id: string, before: StoredEvent[], appended: StoredEvent[]): string {
-    if (before.length === 0) return foldApplication(id, appended, (p, v) => this.deps.policies.get(p, v)).replayed.state;
-    const app = this.foldApp(id, before);
-    return appended.reduce((current, event) => evolveApplication(app.policy, current, event), app.replayed).state;
   }
 }
 

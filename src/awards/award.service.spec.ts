@@ -14,7 +14,7 @@ import { applicationStreamId } from '../../workflows/application/events.js';
 import { applicantStreamId } from '../../workflows/applicant/applicant.js';
 import { sortedRounds } from '../../workflows/term/decide.js';
 import { termStreamId } from '../../workflows/term/events.js';
-import { AwardService } from './award.service.js';
+import { AwardService, type ApplicationCommandInput } from './award.service.js';
 import { PreconditionFailedError } from './errors.js';
 import { advanceToCandidate, calendar, closeRound, ctx, makeService, policies, submission } from './test-support.js';
 
@@ -65,6 +65,10 @@ async function wholeTerm(setup: Setup, programmeId: string, year: number, applic
   const approved = await setup.service.approve(termId, { decisionDate: `${year}-11-20`, documentNo: `${year}年第1号` }, ctx(`${year}-11-20`));
   return { termId, ids, approved };
 }
+
+const reviewsFor = () => [
+  { reviewerId: 'expert-1', recused: false, scores: { leadership: 90, strategy: 70, customersAndMarket: 70, resources: 100, processManagement: 80, measurementAnalysisImprovement: 60, results: 300 } },
+];
 
 describe('AwardService', () => {
   let setup: Setup;
@@ -246,6 +250,47 @@ describe('AwardService', () => {
       const awardedEvents = (await Promise.all(ids.map((id) => main.store.readStream(applicationStreamId(id))))).flat().filter((e) => e.type === 'ApplicationAwarded');
       expect(awardedEvents).toHaveLength(3 + won);
       await Promise.all([...connections.map((c) => c.store.close()), main.store.close()]);
+    });
+  });
+
+  describe('two servers on one store, each holding streams in memory', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'awards-two-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('decides again on a fresh read when the other one moved a held stream on: no lost write, no false 412', async () => {
+      const filename = join(dir, 'events.db');
+      const clock = new ManualClock('2024-12-31T02:00:00Z');
+      const a = makeService(clock, new SqliteEventStore({ filename }));
+      const b = makeService(clock, new SqliteEventStore({ filename }));
+      try {
+        const policy = policies.get('chaoyang-mayor', '2022');
+        const { termId } = await a.service.openTerm('chaoyang-mayor', { year: 2024, noticeDate: '2024-03-01', applicationDeadline: '2024-04-30' }, ctx('2024-03-01'));
+        const { id } = await a.service.submitApplication(submission(termId, policy, 500, 'organisation', 'county'), ctx('2024-03-10'));
+        expect((await a.service.getApplication(id)).state).toBe('submitted'); // a holds the stream at revision 0
+        // b moves it on; a's copy is now one event behind.
+        await b.service.applicationCommand(id, { type: 'recommend', opinion: '同意推荐' }, ctx('2024-05-01'));
+        // a's next command is decided on the held copy first, refused by the store's revision, then decided on a fresh read.
+        const qualified = await a.service.applicationCommand(id, { type: 'qualification-review', outcome: 'accepted' }, ctx('2024-05-02'));
+        expect(qualified).toMatchObject({ state: 'qualified', revision: 2 });
+        // An If-Match naming the true revision passes even though a's copy was outdated meanwhile.
+        await b.service.applicationCommand(id, { type: 'materials-review', reviews: reviewsFor() } as ApplicationCommandInput, ctx('2024-05-03'));
+        await expect(
+          a.service.applicationCommand(id, { type: 'shortlist' }, ctx('2024-05-04', { expectedRevision: 3 })),
+        ).resolves.toMatchObject({ state: 'shortlisted', revision: 4 });
+        expect((await a.store.readStream(applicationStreamId(id))).map((e) => e.type)).toEqual([
+          'ApplicationSubmitted', 'ApplicationRecommended', 'QualificationAccepted', 'MaterialsReviewScored', 'ApplicationShortlisted',
+        ]);
+        // A stale If-Match is still refused, and so is a command the true state does not accept.
+        const onSite = { type: 'on-site-review', reviews: reviewsFor() } as ApplicationCommandInput;
+        await expect(a.service.applicationCommand(id, onSite, ctx('2024-05-05', { expectedRevision: 3 }))).rejects.toBeInstanceOf(PreconditionFailedError);
+        await b.service.applicationCommand(id, onSite, ctx('2024-05-05'));
+        await expect(a.service.applicationCommand(id, onSite, ctx('2024-05-06'))).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
+      } finally {
+        await Promise.all([a.store.close(), b.store.close()]);
+      }
     });
   });
 

@@ -6,6 +6,10 @@
  *   was stored; event ids derive from (commandId, streamId, index), so two identical retries
  *   racing each other also end with one write (the store's idempotentReplay).
  * - If-Match (ctx.expectedRevision) is checked against the primary stream on every attempt: 412.
+ * - The first attempt may decide on streams held in memory (StreamCache, no read at all): its
+ *   append carries the revisions it decided on, so a copy another writer outdated fails there; and
+ *   anything that attempt refuses or fails with is decided again on fresh reads before the caller
+ *   hears of it.
  * - A concurrent writer (WrongExpectedRevisionError) makes us re-read and re-decide, a bounded
  *   number of times; then the conflict goes to the caller (409).
  * - occurredAt (business date) is refused in the future and before the last event of any stream
@@ -64,15 +68,19 @@ export interface CommandOutcome {
   /** The command had already been handled: nothing new was written. */
   idempotentReplay: boolean;
   results: AppendResult[];
-  /** The primary stream as the decision read it (the appended events follow it, by its expected revision). */
-  primary: StreamRead;
 }
 
 export interface HandlerDeps {
   store: EventStore;
   clock: Clock;
-  /** How a stream is read (default: the whole stream from the store; AwardService passes its StreamCache). */
-  readStream?: ReadStream;
+  /**
+   * How a stream is read (default: the whole stream from the store; AwardService passes its
+   * StreamCache). `fresh: false` on a first attempt may answer from memory: the append's expected
+   * revision catches a copy another writer outdated, and the next attempt reads fresh.
+   */
+  readStream?: (streamId: string, fresh: boolean) => Promise<StreamRead>;
+  /** Told what a command appended (the StreamCache keeps it). */
+  appended?(results: readonly AppendResult[]): void;
   /** Re-decisions after a concurrent write, for commands without If-Match too. */
   maxRetries?: number;
 }
@@ -82,9 +90,14 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export async function handleCommand(deps: HandlerDeps, ctx: CommandContext, spec: CommandSpec): Promise<CommandOutcome> {
   const maxRetries = deps.maxRetries ?? 3;
   for (let attempt = 0; ; attempt++) {
+    const fresh = attempt > 0;
+    const held = { used: false };
     try {
-      return await attemptOnce(deps, ctx, spec);
+      return await attemptOnce(deps, ctx, spec, fresh, held);
     } catch (error) {
+      // Whatever was judged on a copy held in memory (a refusal, a failed precondition, a stale
+      // revision) is judged again on fresh reads before anyone is told.
+      if (!fresh && held.used) continue;
       if (!(error instanceof WrongExpectedRevisionError) || attempt >= maxRetries) throw error;
       // Small random pause so racing writers do not collide again in lockstep.
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * (attempt + 1))));
@@ -92,7 +105,7 @@ export async function handleCommand(deps: HandlerDeps, ctx: CommandContext, spec
   }
 }
 
-async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: CommandSpec): Promise<CommandOutcome> {
+async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: CommandSpec, fresh: boolean, held: { used: boolean }): Promise<CommandOutcome> {
   const now = deps.clock.now();
   const occurredAt = businessDate(ctx, now);
   const reads = new Map<string, StreamRead>();
@@ -100,7 +113,10 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
     const cached = reads.get(streamId);
     if (cached) return cached;
     let result: StreamRead;
-    if (deps.readStream) result = await deps.readStream(streamId);
+    if (deps.readStream) {
+      result = await deps.readStream(streamId, fresh);
+      if (!fresh) held.used = true;
+    }
     else {
       const events = await deps.store.readStream(streamId);
       result = { streamId, events, revision: events.at(-1)?.revision ?? 'no_stream' };
@@ -113,7 +129,7 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
   const earlier = primary.events.filter((e) => e.metadata.commandId === ctx.commandId);
   if (earlier.length > 0) {
     const last = earlier.at(-1)!;
-    return { streamId: primary.streamId, revision: last.revision, position: last.position, idempotentReplay: true, results: [], primary };
+    return { streamId: primary.streamId, revision: last.revision, position: last.position, idempotentReplay: true, results: [] };
   }
   if (ctx.expectedRevision !== undefined) {
     const actual = primary.revision;
@@ -157,10 +173,10 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
       position: last?.position ?? 0,
       idempotentReplay: false,
       results: [],
-      primary,
     };
   }
   const results = await deps.store.appendMultiple(requests);
+  deps.appended?.(results);
   const own = results.find((r) => r.streamId === spec.primaryStreamId);
   const last = primary.events.at(-1);
   return {
@@ -169,7 +185,6 @@ async function attemptOnce(deps: HandlerDeps, ctx: CommandContext, spec: Command
     position: own?.position ?? Math.max(...results.map((r) => r.position)),
     idempotentReplay: results.every((r) => r.idempotentReplay),
     results,
-    primary,
   };
 }
 

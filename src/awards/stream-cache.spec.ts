@@ -74,6 +74,32 @@ describe('StreamCache', () => {
     expect(reads).toEqual([undefined, undefined]);
   });
 
+  it('grows a held stream by what was appended after it, in the form a read of the store returns', async () => {
+    const cache = new StreamCache(store);
+    await store.append('s-1', [event(0)]);
+    await cache.read('s-1');
+    // Members a read never returns: undefined, a Date; keys out of order.
+    const appended = { ...event(1), data: { z: 1, a: undefined, when: new Date('2025-03-01T00:00:00Z'), n: 1 } };
+    cache.appended([await store.append('s-1', [appended as never], { expectedRevision: 0 })]);
+    const held = await cache.read('s-1', false);
+    expect(held.revision).toBe(1);
+    expect(held.events).toEqual(await store.readStream('s-1'));
+    expect(Object.keys(held.events[1]!.data)).toEqual(Object.keys((await store.readStream('s-1'))[1]!.data));
+    reads.length = 0;
+    expect(await cache.read('s-1', false)).toBe(held); // a decision's first attempt: no read at all
+    expect(reads).toEqual([]);
+  });
+
+  it('drops a held stream that an append does not directly follow (another writer got there first)', async () => {
+    const cache = new StreamCache(store);
+    await store.append('s-1', [event(0)]);
+    await cache.read('s-1');
+    await store.append('s-1', [event(1)], { expectedRevision: 0 }); // not through this cache
+    cache.appended([await store.append('s-1', [event(2)], { expectedRevision: 1 })]);
+    expect(cache.held('s-1')).toBeUndefined();
+    expect((await cache.read('s-1')).events.map((e) => e.data.n)).toEqual([0, 1, 2]);
+  });
+
   it('keeps at most its capacity, dropping the least recently used', async () => {
     const cache = new StreamCache(store, 2);
     for (const id of ['a', 'b', 'c']) await store.append(id, [event(0)]);

@@ -7,10 +7,12 @@
  * reached. Whatever another process appended is in that tail, so the cache is never stale; a
  * decision still appends with the revision it read, so a race is caught by the store as before.
  *
- * Only what the store returned is kept (never the objects a command appended: the stored form,
- * canonical JSON parsed back, is what every other read sees). Both maps are bounded LRUs.
+ * What is kept is what a read of the store returns: the events read, and the events appended as
+ * their stored form (canonical JSON parsed back), never the objects a command built. Both maps are
+ * bounded LRUs.
  */
-import type { EventStore, StoredEvent } from '../event-store/event-store.port.js';
+import { canonicalJson } from '../event-store/canonical-json.js';
+import type { AppendResult, EventStore, StoredEvent } from '../event-store/event-store.port.js';
 
 export interface StreamRead {
   streamId: string;
@@ -39,9 +41,18 @@ export class Lru<K, V> {
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
   }
 
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** An appended event as a read of the store returns it: data and metadata as their canonical JSON parsed. */
+function asStored(event: StoredEvent): StoredEvent {
+  return { ...event, data: JSON.parse(canonicalJson(event.data)), metadata: JSON.parse(canonicalJson(event.metadata)) };
 }
 
 export class StreamCache {
@@ -59,9 +70,15 @@ export class StreamCache {
     return this.streams.get(streamId);
   }
 
-  /** The whole stream (treat it as immutable: it is shared with other requests). */
-  async read(streamId: string): Promise<StreamRead> {
+  /**
+   * The whole stream (treat it as immutable: it is shared with other requests). `fresh: false`
+   * answers with the held copy without asking the store: for a decision, whose append carries the
+   * revision it read, so that a copy another process outdated fails the append and the decision is
+   * taken again on a fresh read (command-handler.ts).
+   */
+  async read(streamId: string, fresh = true): Promise<StreamRead> {
     const cached = this.streams.get(streamId);
+    if (!fresh && cached) return cached;
     if (cached && cached.revision !== 'no_stream') {
       // One indexed range read: a command's stream has usually moved on by the previous command's event.
       const tail = await this.store.readStream(streamId, { fromRevision: cached.revision + 1 });
@@ -70,6 +87,26 @@ export class StreamCache {
     }
     const events = await this.store.readStream(streamId);
     return this.keep({ streamId, events, revision: events.at(-1)?.revision ?? 'no_stream' });
+  }
+
+  /**
+   * After an append: a held stream that the appended events directly follow (the revision they were
+   * appended after) grows by them, in the form a read of the store would give back (canonical JSON
+   * parsed again); one that does not is dropped. So the next decision on it needs no read at all.
+   */
+  appended(results: readonly AppendResult[]): void {
+    for (const result of results) {
+      if (result.idempotentReplay || result.events.length === 0) continue;
+      const first = result.events[0]!.revision;
+      const cached = this.streams.get(result.streamId);
+      const before = first === 0 ? [] : cached && cached.revision === first - 1 ? cached.events : undefined;
+      if (!before) {
+        this.streams.delete(result.streamId);
+        continue;
+      }
+      const events = before.concat(result.events.map(asStored));
+      this.keep({ streamId: result.streamId, events, revision: events.at(-1)!.revision });
+    }
   }
 
   private keep(read: StreamRead): StreamRead {

@@ -397,6 +397,11 @@ export class SqliteEventStore implements EventStore {
   get backgroundCheckpoints(): boolean {
     return this.checkpointer?.running ?? false;
   }
+
+  /** Whether the connection commits without fsync (synchronous=NORMAL), appends being synced after it (WalSync). */
+  get fsyncsOffLoop(): boolean {
+    return this.walSync !== undefined;
+  }
 }
 
 /** Errors that refuse one append (its group commits without it), as opposed to failures of the store. */
