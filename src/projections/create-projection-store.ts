@@ -43,7 +43,7 @@ export function createProjectionStore(events: EventStore, config: StoreConfig): 
     // next read, which made every command's stream read fetch its pages again (73 µs instead of
     // 14 µs, measured under load). An in-memory store (tests) can only share its connection.
     if (inner.db.memory || inner.fsyncsOffLoop) return new SqliteProjectionStore(inner.db);
-    return SqliteProjectionStore.open(inner.db.name, undefined, undefined, !inner.backgroundCheckpoints);
+    return SqliteProjectionStore.open(inner.db.name);
   }
   const postgres = sharedPostgres(config);
   if (postgres) return new PostgresProjectionStore(postgres);

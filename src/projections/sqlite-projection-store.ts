@@ -175,13 +175,10 @@ export class SqliteProjectionStore implements ProjectionStore {
     filename: string,
     busyTimeoutMs = 5000,
     synchronous: 'FULL' | 'NORMAL' = 'NORMAL',
-    /** false when a worker thread checkpoints the file's WAL (SqliteEventStore's background checkpoints). */
-    autoCheckpoint = true,
   ): SqliteProjectionStore {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     const db = new Database(filename);
     configureDurableSqlite(db, busyTimeoutMs, synchronous);
-    if (!autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
     return new SqliteProjectionStore(db, true);
   }
 

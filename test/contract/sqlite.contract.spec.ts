@@ -28,7 +28,7 @@ eventStoreContract('sqlite (embedded, fsync in COMMIT)', harness({}), { gapFreeP
 
 // The server's configuration (create-event-store.ts).
 eventStoreContract(
-  'sqlite (embedded, fsync off the event loop, background checkpoints)',
-  harness({ fsync: 'off-loop', checkpoints: 'background' }),
+  'sqlite (embedded, fsync off the event loop)',
+  harness({ fsync: 'off-loop' }),
   { gapFreePositions: true },
 );

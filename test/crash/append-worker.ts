@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   // A long busy timeout: a sibling worker may hold the write lock, or have died holding it.
   const store = new SqliteEventStore(
     fsync === 'off-loop'
-      ? { filename, busyTimeoutMs: 30_000, fsync: 'off-loop', checkpoints: 'background' }
+      ? { filename, busyTimeoutMs: 30_000, fsync: 'off-loop' }
       : { filename, busyTimeoutMs: 30_000 },
   );
   const streams = Array.from({ length: streamCount }, (_, i) => streamName(i));

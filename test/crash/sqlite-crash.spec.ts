@@ -178,7 +178,7 @@ describe('embedded SQLite store under SIGKILL', () => {
     let batchesAcked = 0;
 
     for (let round = 1; round <= ROUNDS; round++) {
-      // The test's default store beside the server's (fsync off the event loop, background checkpoints).
+      // The test's default store beside the server's (fsync off the event loop).
       const workers = Array.from({ length: WORKERS_PER_ROUND }, (_, i) => startWorker(dbFile, `r${round}w${i}`, i % 2 === 0 ? 'in-commit' : 'off-loop'));
       const killDelays = await Promise.all(
         workers.map(async (worker) => {

@@ -20,7 +20,6 @@ import {
 import { GENESIS_HASH } from '../hash.js';
 import { AppendSignal, type PollingSource, pollingSubscription } from '../polling-subscription.js';
 import { EventWriter } from './event-writer.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
 
 const EVENT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, hash';
@@ -48,8 +47,6 @@ export interface SqliteEventStoreOptions {
    * default), or after it, off the event loop (wal-sync.ts; the server's choice). Equally durable.
    */
   fsync?: 'in-commit' | 'off-loop';
-  /** 'background': no auto-checkpoint on this connection; a worker thread checkpoints (wal-checkpointer.ts). */
-  checkpoints?: 'auto' | 'background';
 }
 
 export const SQLITE_SCHEMA = `
@@ -110,7 +107,6 @@ export class SqliteEventStore implements EventStore {
   /** Set when the WAL could not be synced: what was committed may not be durable, so nothing more is accepted. */
   private failure: EventStoreUnavailableError | undefined;
   private readonly walSync: WalSync | undefined;
-  private readonly checkpointer: WalCheckpointer | undefined;
   private pending: PendingAppend[] = [];
   private readonly typeStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly groupTransaction: Database.Transaction<(group: PendingAppend[], outcomes: GroupOutcome[]) => void>;
@@ -135,15 +131,7 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SQLITE_SCHEMA);
     // The schema statement has created the WAL file (journal_mode=WAL): its fsyncs can begin.
     this.walSync = offLoop ? new WalSync(`${this.db.name}-wal`) : undefined;
-    if (options.checkpoints === 'background' && options.filename !== ':memory:') {
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = WalCheckpointer.start(this.db.name, {
-        // Without the worker, commits checkpoint again, so the WAL cannot grow without bound.
-        onStopped: () => {
-          if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
-        },
-      });
-    }
+
     this.pollMs = options.pollMs ?? 100;
     const cols = EVENT_COLUMNS;
     this.stmt = {
@@ -384,18 +372,12 @@ export class SqliteEventStore implements EventStore {
     // Their acknowledgements wait for this fsync (or an earlier one) before the descriptor goes.
     await this.walSync?.sync().catch(() => undefined);
     this.walSync?.close();
-    await this.checkpointer?.stop();
     this.db.close();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('Event store is closed');
     if (this.failure) throw this.failure;
-  }
-
-  /** Whether a worker thread checkpoints the WAL (the file's other connections then turn auto-checkpoints off too). */
-  get backgroundCheckpoints(): boolean {
-    return this.checkpointer?.running ?? false;
   }
 
   /** Whether the connection commits without fsync (synchronous=NORMAL), appends being synced after it (WalSync). */
