@@ -188,7 +188,8 @@ export async function runProjectionsBench(): Promise<BenchReport> {
     // --- queries through HTTP -----------------------------------------------------------------------
     log('starting the app on the rebuilt store…');
     const serverStart = process.hrtime.bigint();
-    const server = await startServerChild({ DATA_DIR: dir, EVENT_STORE: 'sqlite' });
+    // Logging as in production (a JSON line per request, to a stdout that goes nowhere).
+    const server = await startServerChild({ DATA_DIR: dir, EVENT_STORE: 'sqlite' }, undefined, 'discarded');
     notes.push(`app start on the ${head.toLocaleString('en-US')}-event store (read models already built): ${seconds(serverStart).toFixed(1)} s`);
     try {
       const office = server.token('office');

@@ -13,7 +13,8 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
-export async function startServerChild(env: Record<string, string>, timeoutMs = 600_000): Promise<ServerChild> {
+/** `logs: 'discarded'`: the server logs at its own level (LOG_LEVEL) to a stdout that goes nowhere, as a real server's logging costs. */
+export async function startServerChild(env: Record<string, string>, timeoutMs = 600_000, logs: 'silent' | 'discarded' = 'silent'): Promise<ServerChild> {
   const script = fileURLToPath(new URL('./server-child.js', import.meta.url));
   // BENCH_SERVER_NODE_OPTIONS: extra node flags for the server only (e.g. --cpu-prof --cpu-prof-dir=…).
   const execArgv = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
@@ -23,12 +24,12 @@ export async function startServerChild(env: Record<string, string>, timeoutMs = 
       ...process.env,
       NODE_ENV: 'test',
       AUTH_JWT_SECRET: BENCH_SECRET,
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: logs === 'silent' ? 'silent' : 'info',
       HOST: '127.0.0.1',
       PORT: '0',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', logs === 'silent' ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server child did not start in time')), timeoutMs);
