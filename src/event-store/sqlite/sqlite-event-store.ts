@@ -92,10 +92,11 @@ interface PendingAppend {
 type GroupOutcome = { results: AppendResult[] } | { error: unknown };
 
 /**
- * Embedded event store on SQLite. One transaction per append (BEGIN IMMEDIATE, so concurrent
- * processes queue on the write lock instead of failing on lock upgrade); uniqueness of revisions
- * and event ids is enforced by the database's own constraints. Writes are serialised by SQLite,
- * so commit order is position order and the global order has no gaps.
+ * Embedded event store on SQLite. Appends that arrive while one is written commit together in one
+ * transaction (group commit; BEGIN IMMEDIATE, so concurrent processes queue on the write lock
+ * instead of failing on lock upgrade); uniqueness of revisions and event ids is enforced by the
+ * database's own constraints. Writes are serialised by SQLite, so commit order is position order
+ * and the global order has no gaps.
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
