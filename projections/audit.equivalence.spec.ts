@@ -18,12 +18,11 @@ import { getShortestPaths, getSimplePaths, type StatePath } from '@xstate/graph'
 import { initialTransition, transition, type EventFromLogic } from 'xstate';
 import type { StoredEvent } from '../src/event-store/event-store.port.js';
 import { projectionSpec } from '../src/projections/testing/projection-spec.js';
-import { addDays, yearOf } from '../workflows/calendar/local-date.js';
 import type { ApplicationContext } from '../workflows/application/context.js';
-import { APPLICATION_EVENT_TYPES, APPLICATION_STREAM_PREFIX, type ApplicationEvent, type EvidenceParty } from '../workflows/application/events.js';
+import { APPLICATION_EVENT_TYPES, APPLICATION_STREAM_PREFIX, type ApplicationEvent } from '../workflows/application/events.js';
 import { createApplicationMachine, type ApplicationMachine } from '../workflows/application/machine.js';
 import { replayApplication, stateName, type ApplicationSnapshot } from '../workflows/application/replay.js';
-import { notAdmittedSample, reviews } from '../workflows/application/spec-helpers.js';
+import { GRAPH_START, sampleEvents } from '../workflows/application/spec-helpers.js';
 import { fixturePolicy, singleRoundPolicy } from '../workflows/application/test-fixtures.js';
 import type { ProgrammePolicy } from '../workflows/policy/policy.types.js';
 import { PolicyRegistry } from '../workflows/policy/registry.js';
@@ -128,114 +127,6 @@ const resolvePolicy: PolicyResolver = (programmeId, version) => {
 const projection = createAuditProjection(resolvePolicy);
 const reference = referenceProjection(resolvePolicy);
 
-// --- streams --------------------------------------------------------------------------------------
-
-const START = '2025-05-01';
-
-/** Candidate events in a state (accepted or not), dated from the context so a path's dates ascend. */
-function sampleEvents(policy: ProgrammePolicy, snapshot: ApplicationSnapshot, appId: string, rich = false): ApplicationEvent[] {
-  const objectionsPerRound = rich ? 3 : 1;
-  const ctx = snapshot.context;
-  const on = ctx.lastOccurredOn ?? START;
-  const tier = policy.tiers[0]!.id;
-  const A = appId;
-  const events: ApplicationEvent[] = [];
-  for (const kind of ['county', 'direct'] as const) {
-    if (kind === 'direct' && !policy.channels.kinds.includes('direct')) continue;
-    events.push({
-      type: 'ApplicationSubmitted',
-      data: {
-        applicationId: A, termId: 't', programmeId: policy.programmeId, policyVersion: policy.version,
-        applicant: { kind: policy.applicantKinds.kinds[0]!, id: 'id-1', name: '某公司' },
-        channel: kind === 'direct' ? { kind, recommender: null } : { kind, recommender: '推荐单位' },
-        declaration: { exclusions: {} }, submittedOn: on,
-      },
-    });
-  }
-  events.push(
-    { type: 'ApplicationRecommended', data: { applicationId: A, recommender: '推荐单位', opinion: '同意', recommendedOn: on } },
-    { type: 'QualificationAccepted', data: { applicationId: A, acceptedOn: on } },
-    { type: 'QualificationRejected', data: { applicationId: A, reason: '不符合', rejectedOn: on } },
-    { type: 'OpinionSurveyCompleted', data: { applicationId: A, findings: '无', adverse: false, completedOn: on } },
-    { type: 'DepartmentOpinionsCollected', data: { applicationId: A, opinions: [{ department: '公安', opinion: '无', adverse: false }], collectedOn: on } },
-    { type: 'MaterialsReviewScored', data: { applicationId: A, scoredOn: on, reviews: reviews(), counted: 2, score: 790 } },
-    { type: 'ApplicationShortlisted', data: { applicationId: A, shortlistedOn: on } },
-    { type: 'ApplicationEliminated', data: { applicationId: A, stage: 'x', reason: '淘汰', eliminatedOn: on } },
-    { type: 'OnSiteReviewScored', data: { applicationId: A, scoredOn: on, reviews: reviews(), counted: 2, score: 790 } },
-    { type: 'OralDefenceHeld', data: { applicationId: A, heldOn: on, outcome: 'passed' } },
-    { type: 'CandidateListed', data: { applicationId: A, listedOn: on } },
-    { type: 'ApplicationProposed', data: { applicationId: A, tier, proposedOn: on } },
-    { type: 'ApplicationNotAwarded', data: { applicationId: A, reason: '未审定', decidedOn: on } },
-    { type: 'ApplicationWithdrawn', data: { applicationId: A, reason: '撤回', withdrawnOn: on } },
-  );
-  for (const round of policy.publicity) {
-    const startDate = addDays(on, 1);
-    const endDate = addDays(startDate, round.unit === 'calendar' ? round.days - 1 : round.days + 2);
-    events.push({ type: 'PublicityStarted', data: { applicationId: A, round: round.round, list: round.list, startDate, endDate, endsAt: `${endDate}T16:00:00.000Z` } });
-  }
-  const current = ctx.publicity.rounds.find((r) => r.round === ctx.publicity.current);
-  if (current) {
-    const mine = Object.values(ctx.objections).filter((o) => o.round === current.round);
-    // One objection per round and one annual report for the graph traversals (their state space
-    // stays small); the random walks take several (open at once: the "last open" guards).
-    if (mine.length < objectionsPerRound) {
-      events.push({
-        type: 'ObjectionReceived',
-        data: {
-          applicationId: A, objectionId: `o${current.round}-${mine.length + 1}`, round: current.round, receivedOn: current.startDate,
-          receivedAt: `${current.startDate}T02:00:00.000Z`, objector: { anonymous: mine.length === 2, name: '张三', consentToDisclose: false },
-          grounds: '不实', evidenceProvided: true, withinPublicity: true,
-        },
-      });
-    }
-    for (const objection of mine) {
-      const base = { applicationId: A, objectionId: objection.objectionId };
-      events.push(
-        { type: 'ObjectionAccepted', data: { ...base, acceptedOn: on } },
-        { type: 'ObjectionRefused', data: { ...base, reason: '证据不足', refusedOn: on } },
-        { type: 'ObjectionUpheld', data: { ...base, decidedBy: 'committee', reason: '属实', decidedOn: on } },
-        { type: 'ObjectionDismissed', data: { ...base, decidedBy: 'committee', reason: '不实', decidedOn: on } },
-      );
-      if (objection.evidenceRequests.length === 0) {
-        for (const from of ['recommender', 'applicant', 'objector'] as EvidenceParty[]) {
-          events.push({ type: 'ObjectionEvidenceRequested', data: { ...base, from, deadline: addDays(on, 1), deadlineId: `${objection.objectionId}/${from}/1`, requestedOn: on } });
-        }
-      }
-      const pending = objection.evidenceRequests.find((r) => r.status === 'pending');
-      if (pending) {
-        events.push(
-          { type: 'ObjectionEvidenceRecorded', data: { ...base, from: pending.from, summary: '已提交', recordedOn: on } },
-          { type: 'ObjectionEvidenceDeadlineMissed', data: { ...base, from: pending.from, deadlineId: pending.deadlineId, missedOn: addDays(pending.deadline, 1) } },
-        );
-      }
-      if (objection.evidenceRequests.some((r) => r.status === 'missed' && r.from === 'recommender')) {
-        events.push({ type: 'ApplicationDisqualified', data: { ...base, article: 'x', reason: '未核实', disqualifiedOn: on } });
-      }
-    }
-    events.push({ type: 'PublicityClosed', data: { applicationId: A, round: current.round, closedOn: addDays(current.endDate, 1) } });
-    // Recorded as not admitted (朝阳 第二十条), during the round or after it; beside open objections on the walks.
-    const notAdmitted = rich || Object.keys(ctx.objections).length === 0 ? notAdmittedSample(policy, ctx, A) : undefined;
-    if (notAdmitted) events.push(notAdmitted);
-  }
-  events.push({ type: 'ApplicationAwarded', data: { applicationId: A, tier, decisionDate: on, documentNo: '文号' } });
-  if (ctx.award && ctx.applicant) {
-    const ground = policy.revocation.grounds.find((g) => g.appliesTo.includes(ctx.applicant!.kind));
-    if (ground) {
-      events.push({ type: 'ApplicationRevoked', data: { applicationId: A, ground: ground.code, article: ground.article, recovers: ground.recovers, publicNotice: ground.publicNotice, revokedOn: on } });
-    }
-    if (ctx.annualReports.length === 0 || rich) {
-      events.push({ type: 'AnnualReportFiled', data: { applicationId: A, year: yearOf(ctx.award.decisionDate) + ctx.annualReports.length, filedOn: on } });
-    }
-  }
-  // Scheduler facts after an award: only on the random walks (the graph traversals stay small).
-  if (ctx.award && rich) {
-    events.push({ type: 'AnnualReportOverdue', data: { applicationId: A, report: ctx.annualReports.length + 1, dueDate: on, overdueOn: on } });
-    const windowYears = policy.revocation.grounds.find((g) => g.windowYears !== undefined)?.windowYears ?? 3;
-    events.push({ type: 'RevocationWindowClosed', data: { applicationId: A, windowYears, grounds: [], lastDay: on, closedOn: on } });
-  }
-  return events;
-}
-
 type MachinePath = StatePath<ApplicationSnapshot, EventFromLogic<ApplicationMachine>>;
 
 const eventsOf = (path: MachinePath): ApplicationEvent[] =>
@@ -276,7 +167,7 @@ function randomWalk(policy: ProgrammePolicy, rnd: () => number, appId: string): 
   const events: ApplicationEvent[] = [];
   let refusedOnce = false;
   for (let i = 0; i < 80; i++) {
-    const candidates = sampleEvents(policy, snapshot, appId, true);
+    const candidates = sampleEvents(policy, snapshot, { applicationId: appId, rich: true });
     const accepted = candidates.filter((e) => snapshot.can(e));
     if (!refusedOnce && rnd() < 0.04) {
       const refused = candidates.filter((e) => !snapshot.can(e));
@@ -312,8 +203,8 @@ function store(streams: ReadonlyArray<{ streamId: string; events: ApplicationEve
       data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
       metadata: {
         actor: { sub: 'u', name: '测试', roles: ['office'] },
-        occurredAt: date ?? START,
-        recordedAt: `${date ?? START}T02:00:00.000Z`,
+        occurredAt: date ?? GRAPH_START,
+        recordedAt: `${date ?? GRAPH_START}T02:00:00.000Z`,
         commandId: `c-${position}`,
         correlationId: `r-${position}`,
         causationId: `c-${position}`,
@@ -434,7 +325,7 @@ describe.each(allPolicies.map((p) => [`${p.programmeId}/${p.version}`, p] as [st
   'audit projection, linear evolve against full replay: %s',
   (_name, policy) => {
     const machine = createApplicationMachine(policy);
-    const events = (s: ApplicationSnapshot) => sampleEvents(policy, s, 'app');
+    const events = (s: ApplicationSnapshot) => sampleEvents(policy, s, { applicationId: 'app' });
 
     it('gives the same documents along every shortest path (objections included)', () => {
       const all = getShortestPaths(machine, { events });

@@ -198,27 +198,38 @@ export function notAdmittedSample(policy: ProgrammePolicy, ctx: ApplicationConte
   return undefined;
 }
 
-const A = 'app-graph';
 /** First business date of the graph tests' sample events. */
 export const GRAPH_START = '2025-05-01';
 
-/** Sample events for a state (graph tests), dated from the context so that a path's dates ascend. */
-export function sampleEvents(policy: ProgrammePolicy, snapshot: ApplicationSnapshot): ApplicationEvent[] {
+/**
+ * Candidate events in a state (accepted or not), dated from the context so that a path's dates
+ * ascend. The graph traversals take the default (one objection per round, one annual report: their
+ * state space stays small); `rich` adds what the random walks need (several objections open at
+ * once, scheduler facts after an award).
+ */
+export function sampleEvents(
+  policy: ProgrammePolicy,
+  snapshot: ApplicationSnapshot,
+  { applicationId = 'app-graph', rich = false }: { applicationId?: string; rich?: boolean } = {},
+): ApplicationEvent[] {
+  const objectionsPerRound = rich ? 3 : 1;
   const ctx = snapshot.context;
   const on = ctx.lastOccurredOn ?? GRAPH_START;
   const tier = policy.tiers[0]!.id;
+  const A = applicationId;
   const events: ApplicationEvent[] = [];
-  const submitted = (kind: 'county' | 'direct'): ApplicationEvent => ({
-    type: 'ApplicationSubmitted',
-    data: {
-      applicationId: A, termId: 't', programmeId: policy.programmeId, policyVersion: policy.version,
-      applicant: { kind: policy.applicantKinds.kinds[0]!, id: 'id-1', name: '某公司' },
-      channel: kind === 'direct' ? { kind, recommender: null } : { kind, recommender: '推荐单位' },
-      declaration: { exclusions: {} }, submittedOn: on,
-    },
-  });
-  events.push(submitted('county'));
-  if (policy.channels.kinds.includes('direct')) events.push(submitted('direct'));
+  for (const kind of ['county', 'direct'] as const) {
+    if (kind === 'direct' && !policy.channels.kinds.includes('direct')) continue;
+    events.push({
+      type: 'ApplicationSubmitted',
+      data: {
+        applicationId: A, termId: 't', programmeId: policy.programmeId, policyVersion: policy.version,
+        applicant: { kind: policy.applicantKinds.kinds[0]!, id: 'id-1', name: '某公司' },
+        channel: kind === 'direct' ? { kind, recommender: null } : { kind, recommender: '推荐单位' },
+        declaration: { exclusions: {} }, submittedOn: on,
+      },
+    });
+  }
   events.push(
     { type: 'ApplicationRecommended', data: { applicationId: A, recommender: '推荐单位', opinion: '同意', recommendedOn: on } },
     { type: 'QualificationAccepted', data: { applicationId: A, acceptedOn: on } },
@@ -242,50 +253,63 @@ export function sampleEvents(policy: ProgrammePolicy, snapshot: ApplicationSnaps
   }
   const current = ctx.publicity.rounds.find((r) => r.round === ctx.publicity.current);
   if (current) {
-    const oid = `o${current.round}`;
-    const objection = ctx.objections[oid];
-    if (!objection) {
+    const mine = Object.values(ctx.objections).filter((o) => o.round === current.round);
+    // One objection per round and one annual report for the graph traversals (their state space
+    // stays small); the random walks take several (open at once: the "last open" guards).
+    if (mine.length < objectionsPerRound) {
       events.push({
         type: 'ObjectionReceived',
         data: {
-          applicationId: A, objectionId: oid, round: current.round, receivedOn: current.startDate, receivedAt: `${current.startDate}T02:00:00.000Z`,
-          objector: { anonymous: false, name: '张三', consentToDisclose: false }, grounds: '不实', evidenceProvided: true, withinPublicity: true,
+          applicationId: A, objectionId: `o${current.round}-${mine.length + 1}`, round: current.round, receivedOn: current.startDate,
+          receivedAt: `${current.startDate}T02:00:00.000Z`, objector: { anonymous: mine.length === 2, name: '张三', consentToDisclose: false },
+          grounds: '不实', evidenceProvided: true, withinPublicity: true,
         },
       });
-    } else {
-      const base = { applicationId: A, objectionId: oid };
+    }
+    for (const objection of mine) {
+      const base = { applicationId: A, objectionId: objection.objectionId };
       events.push(
         { type: 'ObjectionAccepted', data: { ...base, acceptedOn: on } },
         { type: 'ObjectionRefused', data: { ...base, reason: '证据不足', refusedOn: on } },
         { type: 'ObjectionUpheld', data: { ...base, decidedBy: 'committee', reason: '属实', decidedOn: on } },
         { type: 'ObjectionDismissed', data: { ...base, decidedBy: 'committee', reason: '不实', decidedOn: on } },
       );
-      const pending = objection.evidenceRequests.find((r) => r.status === 'pending');
       if (objection.evidenceRequests.length === 0) {
         for (const from of ['recommender', 'applicant', 'objector'] as EvidenceParty[]) {
-          events.push({ type: 'ObjectionEvidenceRequested', data: { ...base, from, deadline: addDays(on, 1), deadlineId: `${oid}/${from}/1`, requestedOn: on } });
+          events.push({ type: 'ObjectionEvidenceRequested', data: { ...base, from, deadline: addDays(on, 1), deadlineId: `${objection.objectionId}/${from}/1`, requestedOn: on } });
         }
       }
+      const pending = objection.evidenceRequests.find((r) => r.status === 'pending');
       if (pending) {
         events.push(
           { type: 'ObjectionEvidenceRecorded', data: { ...base, from: pending.from, summary: '已提交', recordedOn: on } },
           { type: 'ObjectionEvidenceDeadlineMissed', data: { ...base, from: pending.from, deadlineId: pending.deadlineId, missedOn: addDays(pending.deadline, 1) } },
         );
       }
-      const missed = objection.evidenceRequests.find((r) => r.status === 'missed');
-      if (missed?.from === 'recommender') {
+      if (objection.evidenceRequests.some((r) => r.status === 'missed' && r.from === 'recommender')) {
         events.push({ type: 'ApplicationDisqualified', data: { ...base, article: 'x', reason: '未核实', disqualifiedOn: on } });
       }
     }
     events.push({ type: 'PublicityClosed', data: { applicationId: A, round: current.round, closedOn: addDays(current.endDate, 1) } });
-    const notAdmitted = Object.keys(ctx.objections).length === 0 ? notAdmittedSample(policy, ctx, A) : undefined;
+    // Recorded as not admitted (朝阳 第二十条), during the round or after it; beside open objections on the walks.
+    const notAdmitted = rich || Object.keys(ctx.objections).length === 0 ? notAdmittedSample(policy, ctx, A) : undefined;
     if (notAdmitted) events.push(notAdmitted);
   }
   events.push({ type: 'ApplicationAwarded', data: { applicationId: A, tier, decisionDate: on, documentNo: '文号' } });
-  if (ctx.award) {
-    const ground = policy.revocation.grounds.find((g) => g.appliesTo.includes(ctx.applicant!.kind))!;
-    events.push({ type: 'ApplicationRevoked', data: { applicationId: A, ground: ground.code, article: ground.article, recovers: ground.recovers, publicNotice: ground.publicNotice, revokedOn: on } });
-    if (ctx.annualReports.length === 0) events.push({ type: 'AnnualReportFiled', data: { applicationId: A, year: yearOf(ctx.award.decisionDate), filedOn: on } });
+  if (ctx.award && ctx.applicant) {
+    const ground = policy.revocation.grounds.find((g) => g.appliesTo.includes(ctx.applicant!.kind));
+    if (ground) {
+      events.push({ type: 'ApplicationRevoked', data: { applicationId: A, ground: ground.code, article: ground.article, recovers: ground.recovers, publicNotice: ground.publicNotice, revokedOn: on } });
+    }
+    if (ctx.annualReports.length === 0 || rich) {
+      events.push({ type: 'AnnualReportFiled', data: { applicationId: A, year: yearOf(ctx.award.decisionDate) + ctx.annualReports.length, filedOn: on } });
+    }
+  }
+  // Scheduler facts after an award: only on the random walks (the graph traversals stay small).
+  if (ctx.award && rich) {
+    events.push({ type: 'AnnualReportOverdue', data: { applicationId: A, report: ctx.annualReports.length + 1, dueDate: on, overdueOn: on } });
+    const windowYears = policy.revocation.grounds.find((g) => g.windowYears !== undefined)?.windowYears ?? 3;
+    events.push({ type: 'RevocationWindowClosed', data: { applicationId: A, windowYears, grounds: [], lastDay: on, closedOn: on } });
   }
   return events;
 }
