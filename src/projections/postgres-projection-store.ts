@@ -300,15 +300,8 @@ export class PostgresProjectionStore implements ProjectionStore {
     if (where || byField) return evaluate(await this.scan(projection, query.keyPrefix), query, where);
     // Key order and paging alone: PostgreSQL answers, in the same byte order as SQLite (COLLATE "C").
     const { sql, params } = this.activeFilter(projection, query.keyPrefix);
-    const { limit, offset } = pageOf(query);
     const direction = query.direction === 'desc' ? 'DESC' : 'ASC';
-    let page = '';
-    if (limit !== undefined) {
-      params.push(limit);
-      page += ` LIMIT $${params.length}`;
-    }
-    params.push(offset);
-    page += ` OFFSET $${params.length}`;
+    const page = pageClause(query, params);
     const rows = await this.query<{ key: string; doc: string }>(
       `SELECT d.key, d.doc FROM ${this.t.activeDocuments} WHERE ${sql} ORDER BY d.key ${direction}${page}`,
       params,
@@ -319,16 +312,10 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   async count(projection: string, query: DocumentQuery = {}): Promise<number> {
     assertIndexQuery(query);
-    if (query.index) {
-      const { sql, params } = this.indexFilter(projection, query.index);
-      const [row] = await this.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.t.activeDocuments} WHERE ${sql}`, params, 'counting documents');
-      return Number(row!.n);
-    }
+    if (query.index) return this.countWhere(this.indexFilter(projection, query.index));
     const where = compileWhere(query.where);
     if (where) return (await this.scan(projection, query.keyPrefix)).filter((row) => where(row.doc)).length;
-    const { sql, params } = this.activeFilter(projection, query.keyPrefix);
-    const [row] = await this.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.t.activeDocuments} WHERE ${sql}`, params, 'counting documents');
-    return Number(row!.n);
+    return this.countWhere(this.activeFilter(projection, query.keyPrefix));
   }
 
   async close(): Promise<void> {
@@ -339,18 +326,16 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   // --- internals -------------------------------------------------------------------------------
 
+  private async countWhere({ sql, params }: { sql: string; params: unknown[] }): Promise<number> {
+    const [row] = await this.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${this.t.activeDocuments} WHERE ${sql}`, params, 'counting documents');
+    return Number(row!.n);
+  }
+
   /** A range of the partial index on (projection, generation, index_key), in its order (COLLATE "C": byte order, as SQLite). */
   private async listByIndex(projection: string, query: DocumentQuery): Promise<Array<KeyedDocument<unknown>>> {
     const { sql, params } = this.indexFilter(projection, query.index!);
     const direction = query.direction === 'desc' ? 'DESC' : 'ASC';
-    const { limit, offset } = pageOf(query);
-    let page = '';
-    if (limit !== undefined) {
-      params.push(limit);
-      page += ` LIMIT $${params.length}`;
-    }
-    params.push(offset);
-    page += ` OFFSET $${params.length}`;
+    const page = pageClause(query, params);
     const rows = await this.query<{ key: string; doc: string }>(
       `SELECT d.key, d.doc FROM ${this.t.activeDocuments} WHERE ${sql} ORDER BY d.index_key ${direction}, d.key ${direction}${page}`,
       params,
@@ -443,4 +428,16 @@ function toGeneration(row: CheckpointRow): GenerationState {
 
 function placeholders(first: number, count: number): string {
   return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+}
+
+/** ` LIMIT $n OFFSET $m` of a query's page, its values pushed onto `params`. */
+function pageClause(query: DocumentQuery, params: unknown[]): string {
+  const { limit, offset } = pageOf(query);
+  let page = '';
+  if (limit !== undefined) {
+    params.push(limit);
+    page += ` LIMIT $${params.length}`;
+  }
+  params.push(offset);
+  return `${page} OFFSET $${params.length}`;
 }

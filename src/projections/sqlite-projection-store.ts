@@ -18,6 +18,17 @@ import {
   type ProjectionStore,
 } from './projection-store.port.js';
 
+/** The documents table (a rowid table: see migrateDocumentsToRowidTable). */
+const DOCUMENTS_COLUMNS = `
+  id         INTEGER PRIMARY KEY,
+  projection TEXT    NOT NULL,
+  generation INTEGER NOT NULL,
+  key        TEXT    NOT NULL,
+  doc        TEXT    NOT NULL,
+  index_key  TEXT,
+  UNIQUE (projection, generation, key)
+`;
+
 export const SQLITE_PROJECTION_SCHEMA = `
 CREATE TABLE IF NOT EXISTS projection_registry (
   projection        TEXT PRIMARY KEY,
@@ -35,15 +46,7 @@ CREATE TABLE IF NOT EXISTS projection_checkpoints (
   updated_at             TEXT    NOT NULL,
   PRIMARY KEY (projection, generation)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS projection_documents (
-  id         INTEGER PRIMARY KEY,
-  projection TEXT    NOT NULL,
-  generation INTEGER NOT NULL,
-  key        TEXT    NOT NULL,
-  doc        TEXT    NOT NULL,
-  index_key  TEXT,
-  UNIQUE (projection, generation, key)
-);
+CREATE TABLE IF NOT EXISTS projection_documents (${DOCUMENTS_COLUMNS});
 `;
 
 /** Created after the column exists (a file migrated from an earlier schema gets it first). */
@@ -64,15 +67,7 @@ function migrateDocumentsToRowidTable(db: Database.Database): void {
   const migrate = db.transaction(() => {
     if (!withoutRowid()) return;
     db.exec(`
-      CREATE TABLE projection_documents_rowid (
-        id         INTEGER PRIMARY KEY,
-        projection TEXT    NOT NULL,
-        generation INTEGER NOT NULL,
-        key        TEXT    NOT NULL,
-        doc        TEXT    NOT NULL,
-        index_key  TEXT,
-        UNIQUE (projection, generation, key)
-      );
+      CREATE TABLE projection_documents_rowid (${DOCUMENTS_COLUMNS});
       INSERT INTO projection_documents_rowid (projection, generation, key, doc)
         SELECT projection, generation, key, doc FROM projection_documents ORDER BY projection, generation, key;
       DROP TABLE projection_documents;
