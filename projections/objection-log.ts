@@ -208,41 +208,26 @@ function applyToObjections(doc: ObjectionLogDoc, event: ObjectionEvent, stored: 
     objections: doc.objections.map((o) => (o.objectionId === objectionId ? change(o) : o)),
   });
   switch (event.type) {
-    case 'ObjectionReceived': {
-      const d = event.data;
-      const entry: StoredObjection = {
-        objectionId: d.objectionId,
-        round: d.round,
-        receivedOn: d.receivedOn,
-        receivedAt: d.receivedAt,
-        withinPublicity: d.withinPublicity,
-        status: 'received',
-        objector: d.objector,
-        grounds: d.grounds,
-        evidenceProvided: d.evidenceProvided,
-        deadlines: [],
-        steps: [step(stored, d.receivedOn, { withinPublicity: d.withinPublicity, evidenceProvided: d.evidenceProvided })],
-        outcome: null,
-      };
-      return { ...doc, objections: [...doc.objections.filter((o) => o.objectionId !== d.objectionId), entry] };
-    }
+    case 'ObjectionReceived':
     case 'ObjectionNotAdmitted': {
-      // 朝阳 第二十条: received and recorded, not admitted; the refusal is its outcome.
       const d = event.data;
-      const { reason, article, field } = d.refusal;
+      const received = { withinPublicity: d.withinPublicity, evidenceProvided: d.evidenceProvided };
+      // 朝阳 第二十条: one not admitted is received and recorded; the refusal is its outcome.
+      const refusal = event.type === 'ObjectionNotAdmitted' ? event.data.refusal : undefined;
+      const field = refusal?.field !== undefined ? { field: refusal.field } : {};
       const entry: StoredObjection = {
         objectionId: d.objectionId,
         round: d.round,
         receivedOn: d.receivedOn,
         receivedAt: d.receivedAt,
         withinPublicity: d.withinPublicity,
-        status: 'not-admitted',
+        status: refusal ? 'not-admitted' : 'received',
         objector: d.objector,
         grounds: d.grounds,
         evidenceProvided: d.evidenceProvided,
         deadlines: [],
-        steps: [step(stored, d.receivedOn, { withinPublicity: d.withinPublicity, evidenceProvided: d.evidenceProvided, article, ...(field !== undefined ? { field } : {}) })],
-        outcome: { result: 'not-admitted', reason, article, ...(field !== undefined ? { field } : {}), on: d.receivedOn },
+        steps: [step(stored, d.receivedOn, refusal ? { ...received, article: refusal.article, ...field } : received)],
+        outcome: refusal ? { result: 'not-admitted', reason: refusal.reason, article: refusal.article, ...field, on: d.receivedOn } : null,
       };
       return { ...doc, objections: [...doc.objections.filter((o) => o.objectionId !== d.objectionId), entry] };
     }

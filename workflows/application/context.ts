@@ -269,27 +269,9 @@ export function evolveContext(context: ApplicationContext, event: ApplicationEve
           ),
         },
       };
-    case 'ObjectionReceived': {
-      const d = event.data;
-      return {
-        ...ctx,
-        objections: {
-          ...ctx.objections,
-          [d.objectionId]: {
-            objectionId: d.objectionId,
-            round: d.round,
-            status: 'received',
-            receivedOn: d.receivedOn,
-            withinPublicity: d.withinPublicity,
-            anonymous: d.objector.anonymous,
-            consentToDisclose: d.objector.consentToDisclose,
-            evidenceProvided: d.evidenceProvided,
-            evidenceRequests: [],
-          },
-        },
-      };
-    }
+    case 'ObjectionReceived':
     case 'ObjectionNotAdmitted': {
+      // An objection not admitted (朝阳 第二十条) is recorded as received, with its refusal, and never opens.
       const d = event.data;
       return {
         ...ctx,
@@ -298,14 +280,14 @@ export function evolveContext(context: ApplicationContext, event: ApplicationEve
           [d.objectionId]: {
             objectionId: d.objectionId,
             round: d.round,
-            status: 'not-admitted',
+            status: event.type === 'ObjectionReceived' ? 'received' : 'not-admitted',
             receivedOn: d.receivedOn,
             withinPublicity: d.withinPublicity,
             anonymous: d.objector.anonymous,
             consentToDisclose: d.objector.consentToDisclose,
             evidenceProvided: d.evidenceProvided,
             evidenceRequests: [],
-            refusal: d.refusal,
+            ...(event.type === 'ObjectionNotAdmitted' ? { refusal: event.data.refusal } : {}),
           },
         },
       };
