@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AwardService, SubmitApplicationInput } from '../awards/award.service.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
-import { assertProgrammeAccess } from '../common/access.js';
+import { assertTermAccess } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
 import { AWARD_SERVICE } from '../domain.tokens.js';
 import { type CommandContext, Ctx } from '../http/command-context.js';
@@ -70,7 +70,7 @@ export class ApplicationsController {
   @ApiOperation({ summary: 'Submit an application to a term (eligibility, bans and one-per-term are checked)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async submit(@Body() dto: SubmitApplicationDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest): Promise<CommandResult> {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(dto.termId));
+    await assertTermAccess(req.user, await this.awards.scopeOfTerm(dto.termId), this.awards);
     const { termId, applicant, channel, declaration } = dto;
     const input: SubmitApplicationInput = {
       termId,
@@ -86,7 +86,7 @@ export class ApplicationsController {
   @Roles('office', 'auditor')
   @ApiOperation({ summary: 'State, revision (also as ETag), tier and the commands the application accepts now' })
   async get(@Param('id', IdPipe) id: string, @Req() req: AuthenticatedRequest) {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfApplication(id));
+    await assertTermAccess(req.user, await this.awards.scopeOfApplication(id), this.awards);
     return this.awards.getApplication(id);
   }
 
@@ -94,7 +94,7 @@ export class ApplicationsController {
   @Roles('office', 'auditor')
   @ApiOperation({ summary: 'The application’s events in order (objector identities only for the programme’s handler role or with consent)' })
   async events(@Param('id', IdPipe) id: string, @Req() req: AuthenticatedRequest) {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfApplication(id));
+    await assertTermAccess(req.user, await this.awards.scopeOfApplication(id), this.awards);
     // Objector identities are shown to the programme's handler role only (朝阳 第二十五条: the
     // office; 忻州 第二十七条: the supervision group, not allowed here) or with the objector's
     // consent, exactly as in the history, the objection log and the export.
@@ -172,7 +172,7 @@ export class ApplicationsController {
   }
 
   private async run(req: AuthenticatedRequest, id: string, command: object, ctx: CommandContext): Promise<CommandResult> {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfApplication(id));
+    await assertTermAccess(req.user, await this.awards.scopeOfApplication(id), this.awards);
     return this.commands.execute(new RunApplicationCommand(id, command as StepCommand, ctx));
   }
 }

@@ -9,7 +9,7 @@ import type { WorkingDayCalendar } from '../../workflows/calendar/working-days.j
 import { addDays } from '../../workflows/calendar/local-date.js';
 import { CLOCK, type Clock, shanghaiDate } from '../clock/clock.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
-import { assertProgrammeAccess } from '../common/access.js';
+import { assertTermAccess } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
 import { AWARD_SERVICE, POLICY_REGISTRY, WORKING_DAY_CALENDAR } from '../domain.tokens.js';
 import { type CommandContext, Ctx } from '../http/command-context.js';
@@ -148,8 +148,9 @@ export class ObjectionsController {
   }
 
   private async assertHandler(req: AuthenticatedRequest, applicationId: string): Promise<ProgrammePolicy> {
-    const programmeId = await this.awards.programmeOfApplication(applicationId);
-    assertProgrammeAccess(req.user, programmeId);
+    const scope = await this.awards.scopeOfApplication(applicationId);
+    await assertTermAccess(req.user, scope, this.awards);
+    const { programmeId } = scope;
     const application = await this.awards.getApplication(applicationId);
     const policy = this.policies.get(programmeId, application.policyVersion);
     const handler = policy.objections.handledBy;

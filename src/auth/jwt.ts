@@ -9,6 +9,12 @@ export interface TokenClaims {
   roles: Role[];
   /** Programme ids the user may act on, or ['*']. */
   programmes: string[];
+  /**
+   * Term ids the user may act on, when the user's mandate is one term's: a supervision group is
+   * appointed for a term and dissolved at its end (济南 第九条, 淄博 第十二条). Absent: every term
+   * of the listed programmes. A token with terms cannot act on a programme as a whole (open a term).
+   */
+  terms?: string[];
   iat?: number;
   exp?: number;
 }
@@ -52,9 +58,23 @@ export function verifyToken(token: string, secret: string, nowSeconds: number): 
   if (!Array.isArray(claims.programmes) || !claims.programmes.every((p) => typeof p === 'string')) {
     throw new InvalidTokenError('token has no programmes');
   }
+  if (claims.terms !== undefined && (!Array.isArray(claims.terms) || claims.terms.length === 0 || !claims.terms.every((t) => typeof t === 'string' && t !== ''))) {
+    throw new InvalidTokenError('token terms must be a non-empty list of term ids');
+  }
   return claims as TokenClaims;
 }
 
 export function mayActOnProgramme(claims: Pick<TokenClaims, 'programmes'>, programmeId: string): boolean {
   return claims.programmes.includes('*') || claims.programmes.includes(programmeId);
+}
+
+/** Where a term or an application belongs. */
+export interface TermScope {
+  programmeId: string;
+  termId: string;
+}
+
+/** The programme is listed and, for a token bound to terms, so is the term. */
+export function mayActOnTerm(claims: Pick<TokenClaims, 'programmes' | 'terms'>, scope: TermScope): boolean {
+  return mayActOnProgramme(claims, scope.programmeId) && (claims.terms === undefined || claims.terms.includes(scope.termId));
 }

@@ -353,8 +353,8 @@ describe('AwardService', () => {
     });
 
     it('answers NotFound for unknown terms and applications', async () => {
-      await expect(setup.service.programmeOfTerm('nope-2024')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      await expect(setup.service.programmeOfApplication('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(setup.service.scopeOfTerm('nope-2024')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(setup.service.scopeOfApplication('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(setup.service.getApplication('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
   });

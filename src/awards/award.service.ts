@@ -231,19 +231,34 @@ export class AwardService {
     };
   }
 
-  async programmeOfApplication(id: string): Promise<string> {
+  /** The programme and term an application belongs to (for access checks). */
+  async scopeOfApplication(id: string): Promise<{ programmeId: string; termId: string }> {
     // A stream's first event never changes: a held copy answers without a read.
     const streamId = applicationStreamId(id);
     const [first] = (this.core.streams.held(streamId) ?? (await this.core.streams.read(streamId))).events;
     if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
-    return (first.data as { programmeId: string }).programmeId;
+    const { programmeId, termId } = first.data as { programmeId: string; termId: string };
+    return { programmeId, termId };
   }
 
-  async programmeOfTerm(termId: string): Promise<string> {
+  /** The programme of a term, with the term (for access checks). */
+  async scopeOfTerm(termId: string): Promise<{ programmeId: string; termId: string }> {
     const streamId = termStreamId(termId);
     const [first] = (this.core.streams.held(streamId) ?? (await this.core.streams.read(streamId))).events;
     if (!first || first.type !== 'TermOpened') throw new NotFoundError(`Term ${termId} not found`, { termId });
-    return (first.data as { programmeId: string }).programmeId;
+    return { programmeId: (first.data as { programmeId: string }).programmeId, termId };
+  }
+
+  /**
+   * The dissolution of a term's supervision group, if it has been recorded (济南 第九条, 淄博
+   * 第十二条: appointed per term, its work ends with the term). Read fresh: an access check.
+   */
+  async supervisionDissolution(termId: string): Promise<{ dissolvedOn: string; article: string } | null> {
+    const { events } = await this.core.streams.read(termStreamId(termId));
+    const dissolved = events.find((e) => e.type === 'SupervisionGroupDissolved');
+    if (!dissolved) return null;
+    const { dissolvedOn, article } = dissolved.data as { dissolvedOn: string; article: string };
+    return { dissolvedOn, article };
   }
 
   // --- helpers -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
-import { mayActOnProgramme } from '../auth/jwt.js';
+import { mayActOnTerm } from '../auth/jwt.js';
 import { CLOCK, type Clock } from '../clock/clock.js';
 import { assertProgrammeAccess } from '../common/access.js';
 import { isCalendarDate } from '../common/validators.js';
@@ -56,7 +56,7 @@ export class DeadlinesController {
       (await view.list(programmeId !== undefined ? { where: { programmeId } } : {})).map((d) => d.doc),
     );
     const deadlines = answer.data
-      .filter((doc) => mayActOnProgramme(req.user, doc.programmeId))
+      .filter((doc) => mayActOnTerm(req.user, doc))
       .flatMap((doc) => doc.deadlines)
       .filter((x) => statuses.includes(x.status) && (limit === undefined || Date.parse(x.dueAt) <= limit))
       .sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.id < b.id ? -1 : 1))

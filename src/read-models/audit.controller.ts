@@ -17,7 +17,7 @@ import type { PolicyRegistry } from '../../workflows/policy/registry.js';
 import type { AwardService } from '../awards/award.service.js';
 import { type AuthenticatedRequest, JWT_SECRET, Roles } from '../auth/auth.guard.js';
 import { CLOCK, type Clock } from '../clock/clock.js';
-import { assertProgrammeAccess } from '../common/access.js';
+import { assertTermAccess } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
 import { AWARD_SERVICE, POLICY_REGISTRY } from '../domain.tokens.js';
 import { EVENT_STORE, type EventStore, type StoredEvent } from '../event-store/event-store.port.js';
@@ -120,7 +120,7 @@ export class AuditController {
       throw new ValidationFailedError([{ field: 'asOf', message: 'must be a date YYYY-MM-DD, an ISO 8601 instant or a global position' }]);
     }
     // Scope from the stream itself (404 when unknown), not from a possibly lagging document.
-    assertProgrammeAccess(req.user, await this.awards.programmeOfApplication(id));
+    await assertTermAccess(req.user, await this.awards.scopeOfApplication(id), this.awards);
     type Doc = AuditHistoryDoc | LegacyAuditHistoryDoc;
     const answer = await this.reader.read<Doc, Doc | null>(AUDIT_PROJECTION, { minPosition }, (view) => view.get(auditKey(id)));
     const doc = answer.data;
@@ -167,7 +167,7 @@ export class AuditController {
   @ApiOperation({ summary: 'Recomputes the hash chain of the application’s stream from the event store; reports the first event that does not match' })
   @ApiOkResponse({ description: 'VerifyView (ok: false is still 200: the check ran, the stream failed it)' })
   async verify(@Param('id', IdPipe) id: string, @Req() req: AuthenticatedRequest): Promise<VerifyView> {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfApplication(id));
+    await assertTermAccess(req.user, await this.awards.scopeOfApplication(id), this.awards);
     const streamId = applicationStreamId(id);
     const events = await this.store.readStream(streamId);
     const check = verifyChain(events);
@@ -203,8 +203,8 @@ export class AuditController {
   })
   @ApiProduces('application/x-ndjson')
   async export(@Param('termId', IdPipe) termId: string, @Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
-    const programmeId = await this.awards.programmeOfTerm(termId);
-    assertProgrammeAccess(req.user, programmeId);
+    const { programmeId } = await this.awards.scopeOfTerm(termId);
+    await assertTermAccess(req.user, { programmeId, termId }, this.awards);
     const termPolicyRule = this.policies.get(programmeId, (await this.awards.getTerm(termId)).policyVersion).objections;
     const viewer: Viewer = { roles: [...req.user.roles] };
     const exportedAt = this.clock.now().toISOString();

@@ -9,7 +9,7 @@ import type { PolicyRegistry } from '../../workflows/policy/registry.js';
 import type { AwardService } from '../awards/award.service.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
 import { CLOCK, type Clock, shanghaiDate } from '../clock/clock.js';
-import { assertProgrammeAccess } from '../common/access.js';
+import { assertNotTermBound, assertProgrammeAccess, assertTermAccess } from '../common/access.js';
 import { IsCalendarDate } from '../common/validators.js';
 import { AWARD_SERVICE, POLICY_REGISTRY } from '../domain.tokens.js';
 import { ValidationFailedError } from '../http/http-errors.js';
@@ -94,6 +94,9 @@ export class BansController {
       throw new ValidationFailedError([{ field: 'termId', message: 'name a term (termId) or a date (onDate), or both' }]);
     }
     assertProgrammeAccess(req.user, programmeId);
+    // A token bound to terms asks about its terms' submissions, not about any date of the programme.
+    if (termId === undefined) assertNotTermBound(req.user, 'a question without termId');
+    else await assertTermAccess(req.user, { programmeId, termId }, this.awards);
     this.policies.versions(programmeId); // 404 for an unknown programme
     const question = termId === undefined ? { programmeId, termYear: yearOf(onDate!), date: onDate! } : await this.termQuestion(programmeId, termId, onDate);
     const answer = await this.reader.read<BansDocument, BansDocument | null>(BANS_PROJECTION, { minPosition }, (view) =>

@@ -12,8 +12,8 @@ import {
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
 import type { AwardService } from '../awards/award.service.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
-import { mayActOnProgramme } from '../auth/jwt.js';
-import { assertProgrammeAccess } from '../common/access.js';
+import { mayActOnTerm } from '../auth/jwt.js';
+import { assertProgrammeAccess, assertTermAccess, currentTerms } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
 import { AWARD_SERVICE, POLICY_REGISTRY } from '../domain.tokens.js';
 import { type FieldError, ValidationFailedError } from '../http/http-errors.js';
@@ -80,8 +80,8 @@ export class ObjectionsLogController {
     let termProgramme: string | undefined;
     if (termId !== undefined) {
       this.idPipe.transform(termId, { type: 'query', data: 'termId' });
-      termProgramme = await this.awards.programmeOfTerm(termId);
-      assertProgrammeAccess(req.user, termProgramme);
+      termProgramme = (await this.awards.scopeOfTerm(termId)).programmeId;
+      await assertTermAccess(req.user, { programmeId: termProgramme, termId }, this.awards);
     }
     const scope: ObjectionScope = {};
     if (termProgramme !== undefined) scope.programmeIds = programmeId === undefined || programmeId === termProgramme ? [termProgramme] : [];
@@ -92,9 +92,15 @@ export class ObjectionsLogController {
     const answer = await this.reader.read<ObjectionLogDoc, ObjectionLogApplication[]>(OBJECTION_LOG_PROJECTION, { minPosition }, (view) =>
       readObjectionLog({ list: (query) => view.list(query) }, scope, { status, from, to }),
     );
+    // A group member's token no longer reaches a term whose group was dissolved.
+    const allowed = { programmes: req.user.programmes, terms: await currentTerms(req.user, this.awards) };
     const rows = objectionRows(answer.data, { status, from, to })
-      // Belt and braces: never a row of a programme the token does not list.
-      .filter((row) => row.programmeId !== null && row.policyVersion !== null && mayActOnProgramme(req.user, row.programmeId))
+      // Never a row of a programme the token does not list, nor, for a token bound to terms (a
+      // supervision group appointed for a term, 济南 第九条, 淄博 第十二条), of another term.
+      .filter(
+        (row) =>
+          row.programmeId !== null && row.termId !== null && row.policyVersion !== null && mayActOnTerm(allowed, { programmeId: row.programmeId, termId: row.termId }),
+      )
       .map((row): ObjectionLogRow => {
         const rule = this.policies.get(row.programmeId!, row.policyVersion!).objections;
         return { ...row, objector: maskObjector(row.objector, req.user, rule) };

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../workflows/errors.js';
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
 import type { AwardService } from '../awards/award.service.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
-import { assertProgrammeAccess } from '../common/access.js';
+import { assertTermAccess } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
 import { AWARD_SERVICE, POLICY_REGISTRY } from '../domain.tokens.js';
 import { type Fresh, ProjectionReader } from '../projections/projection-reader.js';
@@ -33,7 +33,7 @@ export class QuotaController {
     @Req() req: AuthenticatedRequest,
   ): Promise<Fresh<QuotaView>> {
     // Scope from the term stream itself (404 when unknown), not from a possibly lagging document.
-    assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
+    await assertTermAccess(req.user, await this.awards.scopeOfTerm(termId), this.awards);
     const answer = await this.reader.read<QuotaDocument, QuotaDocument | null>(QUOTA_PROJECTION, { minPosition }, (view) => view.get(termId));
     if (!answer.data) {
       throw new NotFoundError(`Term ${termId} is not in the quota read model yet; retry with ?minPosition=`, {

@@ -6,7 +6,7 @@
  * projection itself in src/projections/registered-projections.ts. In the controller, inject
  * ProjectionReader (global, from ProjectionsModule) and answer through
  * `reader.read(name, { minPosition }, (view) => …)`, which waits for ?minPosition= and returns
- * `{ checkpoint, stale, data }`. AWARD_SERVICE (programmeOfTerm, …) and POLICY_REGISTRY come from
+ * `{ checkpoint, stale, data }`. AWARD_SERVICE (scopeOfTerm, …) and POLICY_REGISTRY come from
  * AwardsHttpModule, imported here. Scope every answer to the token's programmes
  * (assertProgrammeAccess) and keep applicant ids out of error messages (personal data).
  */

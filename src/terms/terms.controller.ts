@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AwardService } from '../awards/award.service.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
-import { assertProgrammeAccess } from '../common/access.js';
+import { assertNotTermBound, assertProgrammeAccess, assertTermAccess } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
 import { AWARD_SERVICE } from '../domain.tokens.js';
 import { type CommandContext, Ctx } from '../http/command-context.js';
@@ -24,6 +24,7 @@ export class TermsController {
   @ApiOperation({ summary: 'Open a term (届); governed for life by the policy version in force on its notice date' })
   async open(@Param('programmeId', IdPipe) programmeId: string, @Body() dto: OpenTermDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
     assertProgrammeAccess(req.user, programmeId);
+    assertNotTermBound(req.user, 'opening a term');
     const { year, noticeDate, applicationDeadline } = dto;
     return this.commands.execute(new TermCommand({ kind: 'open', programmeId, input: { year, noticeDate, applicationDeadline } }, ctx));
   }
@@ -32,7 +33,7 @@ export class TermsController {
   @Roles('office', 'auditor', 'supervisor')
   @ApiOperation({ summary: 'The term: policy version, dates, proposed list, publicity rounds, approval' })
   async get(@Param('termId', IdPipe) termId: string, @Req() req: AuthenticatedRequest) {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
+    await assertTermAccess(req.user, await this.awards.scopeOfTerm(termId), this.awards);
     return this.awards.getTerm(termId);
   }
 
@@ -41,7 +42,7 @@ export class TermsController {
   @Roles('office')
   @ApiOperation({ summary: 'Record the committee’s proposed list with tiers; quotas per tier and applicant kind are enforced atomically' })
   async proposedList(@Param('termId', IdPipe) termId: string, @Body() dto: ProposedListDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
+    await assertTermAccess(req.user, await this.awards.scopeOfTerm(termId), this.awards);
     const entries = dto.entries.map(({ applicationId, tier }) => ({ applicationId, tier }));
     return this.commands.execute(new TermCommand({ kind: 'proposed-list', termId, entries }, ctx));
   }
@@ -51,7 +52,7 @@ export class TermsController {
   @Roles('office')
   @ApiOperation({ summary: 'Start a publicity round; its end is computed in Chinese working days or calendar days per the programme' })
   async publicity(@Param('termId', IdPipe) termId: string, @Body() dto: StartPublicityDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
+    await assertTermAccess(req.user, await this.awards.scopeOfTerm(termId), this.awards);
     return this.commands.execute(new TermCommand({ kind: 'publicity', termId, input: { startDate: dto.startDate, round: dto.round, ...(dto.candidates ? { candidates: dto.candidates } : {}) } }, ctx));
   }
 
@@ -60,7 +61,7 @@ export class TermsController {
   @Roles('office')
   @ApiOperation({ summary: 'The government’s approval: awards every proposed application whose publicity closed without a pending or upheld objection' })
   async approval(@Param('termId', IdPipe) termId: string, @Body() dto: ApprovalDto, @Ctx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
+    await assertTermAccess(req.user, await this.awards.scopeOfTerm(termId), this.awards);
     return this.commands.execute(new TermCommand({ kind: 'approval', termId, input: { decisionDate: dto.decisionDate, documentNo: dto.documentNo } }, ctx));
   }
 
@@ -78,7 +79,7 @@ export class TermsController {
     @Ctx() ctx: CommandContext,
     @Req() req: AuthenticatedRequest,
   ) {
-    assertProgrammeAccess(req.user, await this.awards.programmeOfTerm(termId));
+    await assertTermAccess(req.user, await this.awards.scopeOfTerm(termId), this.awards);
     const { applicationId, decision, decisionDate, documentNo, reason } = dto;
     const input = { applicationId, decision, decisionDate, documentNo, ...(reason !== undefined ? { reason } : {}) };
     return this.commands.execute(new TermCommand({ kind: 'supplementary-approval', termId, input }, ctx));

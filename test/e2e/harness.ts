@@ -15,7 +15,8 @@ export interface TestApp {
   app: INestApplication;
   baseUrl: string;
   dataDir: string;
-  token(roles: Role | Role[], programmes?: string[], name?: string, sub?: string): string;
+  /** `terms`: bind the token to these terms (a supervision group's mandate). */
+  token(roles: Role | Role[], programmes?: string[], name?: string, sub?: string, terms?: string[]): string;
   request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<TestResponse>;
   close(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -72,9 +73,9 @@ export async function startApp(env: Record<string, string> = {}, overrides: AppO
     app,
     baseUrl,
     dataDir: dir,
-    token(roles, programmes = ['*'], name = '测试用户', sub) {
+    token(roles, programmes = ['*'], name = '测试用户', sub, terms) {
       const list = Array.isArray(roles) ? roles : [roles];
-      return signToken({ sub: sub ?? `user-${list.join('-')}`, name, roles: list, programmes }, TEST_SECRET);
+      return signToken({ sub: sub ?? `user-${list.join('-')}`, name, roles: list, programmes, ...(terms ? { terms } : {}) }, TEST_SECRET);
     },
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };

@@ -1,0 +1,55 @@
+import { InvalidTokenError, type TokenClaims, mayActOnProgramme, mayActOnTerm, signToken, verifyToken } from './jwt.js';
+
+const SECRET = 'unit-secret-unit-secret-unit-secret-0123';
+const NOW = 1_800_000_000;
+const base: TokenClaims = { sub: 'u-1', name: '王芳', roles: ['supervisor'], programmes: ['jinan-mayor'] };
+
+describe('tokens', () => {
+  it('round-trips the claims, terms included', () => {
+    const claims = { ...base, terms: ['jinan-mayor-2026'], exp: NOW + 60 };
+    expect(verifyToken(signToken(claims, SECRET), SECRET, NOW)).toEqual(claims);
+  });
+
+  it('refuses a forged, an expired or a malformed token', () => {
+    const token = signToken({ ...base, exp: NOW + 60 }, SECRET);
+    expect(() => verifyToken(token, 'another-secret-another-secret-0123456', NOW)).toThrow(new InvalidTokenError('bad signature'));
+    expect(() => verifyToken(token, SECRET, NOW + 60)).toThrow(new InvalidTokenError('token expired'));
+    expect(() => verifyToken('a.b', SECRET, NOW)).toThrow(new InvalidTokenError('malformed token'));
+  });
+
+  it.each([
+    ['an empty list', []],
+    ['a list with an empty id', ['']],
+    ['a string', 'jinan-mayor-2026'],
+    ['numbers', [2026]],
+  ])('refuses terms given as %s', (_label, terms) => {
+    const token = signToken({ ...base, terms } as unknown as TokenClaims, SECRET);
+    expect(() => verifyToken(token, SECRET, NOW)).toThrow(new InvalidTokenError('token terms must be a non-empty list of term ids'));
+  });
+
+  it('refuses an unknown role and missing programmes', () => {
+    expect(() => verifyToken(signToken({ ...base, roles: ['mayor'] } as unknown as TokenClaims, SECRET), SECRET, NOW)).toThrow(/roles must be among/);
+    expect(() => verifyToken(signToken({ ...base, programmes: undefined } as unknown as TokenClaims, SECRET), SECRET, NOW)).toThrow(/no programmes/);
+  });
+});
+
+describe('scope of a token', () => {
+  const term2026 = { programmeId: 'jinan-mayor', termId: 'jinan-mayor-2026' };
+  const term2028 = { programmeId: 'jinan-mayor', termId: 'jinan-mayor-2028' };
+
+  it('without terms: every term of the listed programmes', () => {
+    expect(mayActOnTerm(base, term2026)).toBe(true);
+    expect(mayActOnTerm(base, term2028)).toBe(true);
+    expect(mayActOnTerm(base, { programmeId: 'zibo-leader', termId: 'zibo-leader-2026' })).toBe(false);
+    expect(mayActOnTerm({ programmes: ['*'] }, { programmeId: 'zibo-leader', termId: 'zibo-leader-2026' })).toBe(true);
+  });
+
+  // 济南 第九条: the supervision group is appointed for a term and dissolved at its end.
+  it('with terms: only those terms, and only in a listed programme', () => {
+    const bound = { ...base, terms: ['jinan-mayor-2026'] };
+    expect(mayActOnTerm(bound, term2026)).toBe(true);
+    expect(mayActOnTerm(bound, term2028)).toBe(false);
+    expect(mayActOnTerm({ programmes: ['zibo-leader'], terms: ['jinan-mayor-2026'] }, term2026)).toBe(false);
+    expect(mayActOnProgramme(bound, 'jinan-mayor')).toBe(true);
+  });
+});
