@@ -22,6 +22,7 @@ export default {
       setupFiles: ['<rootDir>/test/e2e/postgres-env.ts'],
     },
     { ...common, displayName: 'crash', roots: ['<rootDir>/test/crash'], testMatch: ['**/*.spec.ts'] },
+    { ...common, displayName: 'cli', roots: ['<rootDir>/test/cli'], testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'consistency', roots: ['<rootDir>/test/consistency'], testMatch: ['**/*.spec.ts'] },
   ],
 };

@@ -1,0 +1,185 @@
+/**
+ * `npm run projections:rebuild` as an operator runs it: the compiled CLI in a child process, on
+ * the data folder of a server that has run real journeys (and stopped). Built in worker threads
+ * (the default when there are several CPUs, here forced with --workers) or in one thread, every
+ * projection switches to a new generation whose documents equal the ones the server kept live. On
+ * the embedded store and on PostgreSQL (each worker its own connections; the local server, started
+ * by .ci/run).
+ * The CLI runs under plain node: beforeAll compiles it with cli-tsconfig.json.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
+import { REGISTERED_PROJECTIONS } from '../../src/projections/registered-projections.js';
+import { AwardClient, candidates, expectOk, proposeToAward, uscc } from '../e2e/award-support.js';
+import { TEST_DATABASE_URL, schemaFor, startApp } from '../e2e/harness.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(process.cwd());
+const NAMES = REGISTERED_PROJECTIONS.map((p) => p.name).sort();
+
+type Store = 'sqlite' | 'postgres';
+type ReadModels = Record<string, { generation: number; documents: Record<string, unknown> }>;
+
+let work: string;
+let cliJs: string;
+
+/** Each projection's active generation and its documents, parsed, by key. */
+async function readModels(store: Store, dataDir: string): Promise<ReadModels> {
+  const registrySql = 'SELECT projection, active_generation AS generation FROM projection_registry';
+  const out: ReadModels = {};
+  const add = (projection: string, generation: number, rows: Array<{ key: string; doc: string }>) => {
+    out[projection] = { generation, documents: Object.fromEntries(rows.map((row) => [row.key, JSON.parse(row.doc) as unknown])) };
+  };
+  if (store === 'postgres') {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`SET search_path TO "${schemaFor(dataDir)}"`);
+      for (const { projection, generation } of (await client.query(registrySql)).rows as Array<{ projection: string; generation: number }>) {
+        add(projection, generation, (await client.query('SELECT key, doc FROM projection_documents WHERE projection = $1 AND generation = $2', [projection, generation])).rows);
+      }
+    } finally {
+      await client.end();
+    }
+    return out;
+  }
+  const db = new Database(join(dataDir, 'events.db'), { readonly: true });
+  try {
+    for (const { projection, generation } of db.prepare(registrySql).all() as Array<{ projection: string; generation: number }>) {
+      add(projection, generation, db.prepare('SELECT key, doc FROM projection_documents WHERE projection = ? AND generation = ?').all(projection, generation) as Array<{ key: string; doc: string }>);
+    }
+  } finally {
+    db.close();
+  }
+  return out;
+}
+
+function storeEnv(store: Store, dataDir: string): Record<string, string> {
+  return store === 'postgres'
+    ? { EVENT_STORE: 'postgres', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schemaFor(dataDir) }
+    : { EVENT_STORE: 'sqlite' };
+}
+
+async function rebuild(store: Store, dataDir: string, ...args: string[]): Promise<{ stderr: string }> {
+  const { stderr } = await run(process.execPath, [cliJs, ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...storeEnv(store, dataDir) } });
+  return { stderr };
+}
+
+/** Real journeys through HTTP on a new data folder: two programmes, an award, an objection; the server stopped. */
+async function journeys(store: Store): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rebuild-cli-data-'));
+  const t = await startApp({ ...storeEnv(store, dataDir), CLOCK: 'manual', CLOCK_START: '2024-10-02T02:00:00Z' }, {}, dataDir);
+  const office = new AwardClient(t, t.token('office', ['*']));
+  const org = (region: string, n: number) => ({ kind: 'organisation' as const, id: uscc(region, n), name: `企业${region}-${n}` });
+  const chaoyang = await office.openTerm('chaoyang-mayor', 2024, '2024-03-01', '2024-04-30');
+  const [gold, silver] = await candidates(office, 'chaoyang-mayor', chaoyang, [org('211300', 1), org('211300', 2)], { submittedOn: '2024-03-15', reviewedOn: '2024-06-15' });
+  expectOk(
+    await office.post(`/terms/${chaoyang}/proposed-list`, {
+      entries: [
+        { applicationId: gold, tier: 'gold' },
+        { applicationId: silver, tier: 'silver' },
+      ],
+      occurredAt: '2024-09-20',
+    }),
+  );
+  expectOk(await office.post(`/terms/${chaoyang}/publicity`, { round: 1, startDate: '2024-09-30', occurredAt: '2024-09-30' }));
+  const objection = { objector: { anonymous: false, name: '张三', contact: '13800000000', consentToDisclose: false }, grounds: '申报材料中的质量数据与实际不符', evidenceProvided: true };
+  expectOk(await office.post(`/applications/${gold}/objections`, objection), 201);
+  const jinan = await office.openTerm('jinan-mayor', 2019, '2019-03-01', '2019-04-30');
+  const [won] = await candidates(office, 'jinan-mayor', jinan, [org('370100', 3)], { submittedOn: '2019-03-10', reviewedOn: '2019-06-10' });
+  await proposeToAward(office, jinan, [{ applicationId: won!, tier: 'award' }], {
+    proposedOn: '2019-09-20',
+    publicityStart: '2019-09-27',
+    closedOn: '2019-10-10',
+    approvedOn: '2019-10-25',
+  });
+  // The scheduler records the end of 济南's supervision group (第九条) right after the approval:
+  // then nothing else is due, and every read model catches up with the last event.
+  const events = t.app.get<EventStore>(EVENT_STORE);
+  for (let waited = 0; !(await events.readStream(`term-${jinan}`)).some((e) => e.type === 'SupervisionGroupDissolved'); waited += 50) {
+    if (waited > 10_000) throw new Error('the supervision group was not dissolved');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const head = await events.headPosition();
+  for (let waited = 0; ; waited += 50) {
+    const { projections } = (await t.request('GET', '/api/projections', { token: t.token('admin') })).body as { projections: Array<{ checkpoint: number }> };
+    if (projections.every((p) => p.checkpoint >= head)) break;
+    if (waited > 10_000) throw new Error('the read models did not catch up');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await t.close({ keepData: true });
+  return dataDir;
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'rebuild-cli-'));
+  const build = join(work, 'build');
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'test/cli/cli-tsconfig.json'), '--outDir', build], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+  writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
+  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
+  // The policy files are data beside the compiled registry, as in dist.
+  mkdirSync(join(build, 'workflows'), { recursive: true });
+  symlinkSync(join(ROOT, 'workflows/policies'), join(build, 'workflows/policies'), 'dir');
+  cliJs = join(build, 'src/cli/rebuild-projections.js');
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe.each<Store>(['sqlite', 'postgres'])('npm run projections:rebuild on %s', (store) => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await journeys(store);
+  }, 180_000);
+
+  afterAll(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (store === 'postgres') {
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schemaFor(dataDir)}" CASCADE`).finally(() => client.end());
+    }
+  });
+
+  it('in worker threads: every projection switches to a new generation equal to what the server kept live', async () => {
+    const live = await readModels(store, dataDir);
+    expect(Object.keys(live).sort()).toEqual(NAMES);
+    expect(Object.keys(live['audit-history']!.documents).length).toBe(3);
+
+    const { stderr } = await rebuild(store, dataDir, '--workers', '2');
+    for (const name of NAMES) expect(stderr).toMatch(new RegExp(`${name}: generation \\d+ is active at position \\d+`));
+    const rebuilt = await readModels(store, dataDir);
+    for (const name of NAMES) {
+      expect(rebuilt[name]!.generation).toBeGreaterThan(live[name]!.generation);
+      expect(rebuilt[name]!.documents).toEqual(live[name]!.documents);
+    }
+  }, 120_000);
+
+  it('in one thread, and for named projections only', async () => {
+    const before = await readModels(store, dataDir);
+    await rebuild(store, dataDir, '--workers', '1', 'audit-history', 'deadlines');
+    const after = await readModels(store, dataDir);
+    for (const name of NAMES) {
+      const rebuilt = name === 'audit-history' || name === 'deadlines';
+      expect(after[name]!.generation).toBe(rebuilt ? before[name]!.generation + 1 : before[name]!.generation);
+      expect(after[name]!.documents).toEqual(before[name]!.documents);
+    }
+  }, 120_000);
+
+  it('refuses an unknown projection, option or a bad --workers with the usage (exit 2)', async () => {
+    for (const args of [['no-such-projection'], ['--workers', '0'], ['--workers', 'x'], ['--wrokers', '2']]) {
+      await expect(rebuild(store, dataDir, ...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('usage: npm run projections:rebuild') });
+    }
+  });
+});
