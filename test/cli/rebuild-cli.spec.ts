@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { REGISTERED_PROJECTIONS } from '../../src/projections/registered-projections.js';
-import { AwardClient, candidates, expectOk, proposeToAward, uscc } from '../e2e/award-support.js';
+import { AwardClient, candidates, expectOk, jinanTermAwarded, supervisionDissolved, uscc } from '../e2e/award-support.js';
 import { TEST_DATABASE_URL, schemaFor, startApp } from '../e2e/harness.js';
 
 const run = promisify(execFile);
@@ -91,21 +91,11 @@ async function journeys(store: Store): Promise<string> {
   expectOk(await office.post(`/terms/${chaoyang}/publicity`, { round: 1, startDate: '2024-09-30', occurredAt: '2024-09-30' }));
   const objection = { objector: { anonymous: false, name: '张三', contact: '13800000000', consentToDisclose: false }, grounds: '申报材料中的质量数据与实际不符', evidenceProvided: true };
   expectOk(await office.post(`/applications/${gold}/objections`, objection), 201);
-  const jinan = await office.openTerm('jinan-mayor', 2019, '2019-03-01', '2019-04-30');
-  const [won] = await candidates(office, 'jinan-mayor', jinan, [org('370100', 3)], { submittedOn: '2019-03-10', reviewedOn: '2019-06-10' });
-  await proposeToAward(office, jinan, [{ applicationId: won!, tier: 'award' }], {
-    proposedOn: '2019-09-20',
-    publicityStart: '2019-09-27',
-    closedOn: '2019-10-10',
-    approvedOn: '2019-10-25',
-  });
+  const { termId: jinan } = await jinanTermAwarded(office, org('370100', 3));
   // The scheduler records the end of 济南's supervision group (第九条) right after the approval:
   // then nothing else is due, and every read model catches up with the last event.
+  await supervisionDissolved(office, jinan);
   const events = t.app.get<EventStore>(EVENT_STORE);
-  for (let waited = 0; !(await events.readStream(`term-${jinan}`)).some((e) => e.type === 'SupervisionGroupDissolved'); waited += 50) {
-    if (waited > 10_000) throw new Error('the supervision group was not dissolved');
-    await new Promise((r) => setTimeout(r, 50));
-  }
   const head = await events.headPosition();
   for (let waited = 0; ; waited += 50) {
     const { projections } = (await t.request('GET', '/api/projections', { token: t.token('admin') })).body as { projections: Array<{ checkpoint: number }> };

@@ -3,7 +3,7 @@
  * If-Match, validation problems, rule refusals with their article, illegal transitions, business
  * dates, policy versions, and authorisation by role and programme.
  */
-import { AwardClient, candidates, expectOk, expectProblem, proposeToAward, residentId, submissionBody, uscc } from './award-support.js';
+import { AwardClient, candidates, expectOk, expectProblem, jinanTermAwarded, residentId, submissionBody, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
 
 describe('award API conventions (HTTP)', () => {
@@ -227,16 +227,9 @@ describe('award API conventions (HTTP)', () => {
 
     it('refuses a winner for ever (济南 第六条) and a fourth individual award (济南 第二条)', async () => {
       const jinan = new AwardClient(t, t.token('office', ['jinan-mayor'], '济南评定办'));
-      const term2019 = await jinan.openTerm('jinan-mayor', 2019, '2019-03-01', '2019-04-30');
       const winner = { kind: 'organisation' as const, id: uscc('370100', 50), name: '济南某精密机械有限公司' };
-      const [won] = await candidates(jinan, 'jinan-mayor', term2019, [winner], { submittedOn: '2019-03-10', reviewedOn: '2019-06-10' });
-      await proposeToAward(jinan, term2019, [{ applicationId: won!, tier: 'award' }], {
-        proposedOn: '2019-09-20',
-        publicityStart: '2019-09-27',
-        closedOn: '2019-10-10',
-        approvedOn: '2019-10-25',
-      });
-      expect((await jinan.application(won!)).state).toBe('awarded');
+      const { applicationId: won } = await jinanTermAwarded(jinan, winner);
+      expect((await jinan.application(won)).state).toBe('awarded');
 
       const term2021 = await jinan.openTerm('jinan-mayor', 2021, '2021-03-01', '2021-04-30');
       const again = await jinan.post('/applications', {

@@ -211,3 +211,29 @@ export async function proposeToAward(
     await office.post(`/terms/${termId}/approval`, { decisionDate: dates.approvedOn, documentNo: `${termId}号`, occurredAt: dates.approvedOn }),
   );
 }
+
+/** 济南's 2019 term with one award (approved 2019-10-25), its applicant walked to the list first. */
+export async function jinanTermAwarded(office: AwardClient, applicant: Applicant): Promise<{ termId: string; applicationId: string }> {
+  const termId = await office.openTerm('jinan-mayor', 2019, '2019-03-01', '2019-04-30');
+  const [applicationId] = await candidates(office, 'jinan-mayor', termId, [applicant], { submittedOn: '2019-03-10', reviewedOn: '2019-06-10' });
+  await proposeToAward(office, termId, [{ applicationId: applicationId!, tier: 'award' }], {
+    proposedOn: '2019-09-20',
+    publicityStart: '2019-09-27',
+    closedOn: '2019-10-10',
+    approvedOn: '2019-10-25',
+  });
+  return { termId, applicationId: applicationId! };
+}
+
+/**
+ * Resolves once the scheduler has recorded the end of the term's supervision group (济南 第九条,
+ * 淄博 第十二条: at 24:00 of the approval day), as the office's deadline list shows it fulfilled.
+ */
+export async function supervisionDissolved(office: AwardClient, termId: string): Promise<void> {
+  for (let waited = 0; ; waited += 50) {
+    const { deadlines } = expectOk(await office.get('/deadlines?status=fulfilled')) as { deadlines: Array<{ kind: string; termId: string }> };
+    if (deadlines.some((d) => d.kind === 'supervision-term' && d.termId === termId)) return;
+    if (waited > 10_000) throw new Error(`the supervision group of ${termId} was not dissolved`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

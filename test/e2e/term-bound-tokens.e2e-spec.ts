@@ -7,7 +7,7 @@
  */
 import type { Role } from '../../src/auth/jwt.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
-import { AwardClient, candidates, expectOk, expectProblem, proposeToAward, uscc } from './award-support.js';
+import { AwardClient, candidates, expectOk, expectProblem, jinanTermAwarded, supervisionDissolved, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
 
 const XINZHOU = 'xinzhou-mayor';
@@ -130,23 +130,9 @@ describe('a dissolved supervision group’s tokens stop (济南 第九条)', () 
   beforeAll(async () => {
     t = await startApp();
     const office = new AwardClient(t, t.token('office', ['jinan-mayor'], '济南评定办'));
-    term = await office.openTerm('jinan-mayor', 2019, '2019-03-01', '2019-04-30');
-    const [won] = await candidates(office, 'jinan-mayor', term, [{ kind: 'organisation', id: uscc('370100', 70), name: '济南某精密机械有限公司' }], {
-      submittedOn: '2019-03-10',
-      reviewedOn: '2019-06-10',
-    });
-    await proposeToAward(office, term, [{ applicationId: won!, tier: 'award' }], {
-      proposedOn: '2019-09-20',
-      publicityStart: '2019-09-27',
-      closedOn: '2019-10-10',
-      approvedOn: '2019-10-25',
-    });
+    ({ termId: term } = await jinanTermAwarded(office, { kind: 'organisation', id: uscc('370100', 70), name: '济南某精密机械有限公司' }));
     // The group served until 24:00 of the decision day, long past: the scheduler records the end.
-    const store = t.app.get<EventStore>(EVENT_STORE);
-    for (let waited = 0; !(await store.readStream(`term-${term}`)).some((e) => e.type === 'SupervisionGroupDissolved'); waited += 50) {
-      if (waited > 10_000) throw new Error('the supervision group was not dissolved');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await supervisionDissolved(office, term);
   });
 
   afterAll(async () => {
