@@ -7,7 +7,7 @@
  */
 import type { Role } from '../../src/auth/jwt.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
-import { AwardClient, candidates, expectOk, expectProblem, jinanTermAwarded, supervisionDissolved, uscc } from './award-support.js';
+import { AwardClient, candidates, expectOk, expectProblem, supervisionDissolved, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
 
 const XINZHOU = 'xinzhou-mayor';
@@ -126,13 +126,28 @@ describe('tokens bound to terms (济南 第九条, 淄博 第十二条)', () => 
 describe('a dissolved supervision group’s tokens stop (济南 第九条)', () => {
   let t: TestApp;
   let term: string;
+  let head: number;
 
   beforeAll(async () => {
     t = await startApp();
     const office = new AwardClient(t, t.token('office', ['jinan-mayor'], '济南评定办'));
-    ({ termId: term } = await jinanTermAwarded(office, { kind: 'organisation', id: uscc('370100', 70), name: '济南某精密机械有限公司' }));
+    term = await office.openTerm('jinan-mayor', 2019, '2019-03-01', '2019-04-30');
+    const [won] = await candidates(office, 'jinan-mayor', term, [{ kind: 'organisation', id: uscc('370100', 70), name: '济南某精密机械有限公司' }], {
+      submittedOn: '2019-03-10',
+      reviewedOn: '2019-06-10',
+    });
+    // An objection received today (receivedOn defaults to it), years after the publicity: not
+    // admitted (济南 第十七条), and still a row of the term's objection log.
+    expectOk(await office.post(`/terms/${term}/proposed-list`, { entries: [{ applicationId: won, tier: 'award' }], occurredAt: '2019-09-20' }));
+    expectOk(await office.post(`/terms/${term}/publicity`, { round: 1, startDate: '2019-09-27', occurredAt: '2019-09-27' }));
+    const objector = { anonymous: false, name: '孙七', contact: '13600000000', consentToDisclose: false };
+    const received = expectOk(await office.post(`/applications/${won}/objections`, { objector, grounds: '质量数据不实', evidenceProvided: true, occurredAt: '2019-09-30' }), 201);
+    expect(received.objectionStatus).toBe('not-admitted');
+    expectOk(await office.post(`/applications/${won}/close-publicity`, { occurredAt: '2019-10-10' }));
+    expectOk(await office.post(`/terms/${term}/approval`, { decisionDate: '2019-10-25', documentNo: '济政字〔2019〕1号', occurredAt: '2019-10-25' }));
     // The group served until 24:00 of the decision day, long past: the scheduler records the end.
     await supervisionDissolved(office, term);
+    head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
   });
 
   afterAll(async () => {
@@ -147,7 +162,12 @@ describe('a dissolved supervision group’s tokens stop (济南 第九条)', () 
       expect(res.body.rule).toMatchObject({ programme: 'jinan-mayor', article: '第九条' });
       expect(res.body.detail).toContain('dissolved on 2019-10-25');
     }
-    expectOk(await new AwardClient(t, t.token('supervisor', ['jinan-mayor'])).get(`/terms/${term}`));
+    // The log keeps the term's rows from the member, and shows them to the programme's group.
+    expect(expectOk(await member.get(`/objections?programmeId=jinan-mayor&minPosition=${head}`)).data.objections).toEqual([]);
+    expectProblem(await member.get(`/objections?termId=${term}`), 403, 'FORBIDDEN');
+    const group = new AwardClient(t, t.token('supervisor', ['jinan-mayor']));
+    expect(expectOk(await group.get(`/objections?programmeId=jinan-mayor&minPosition=${head}`)).data.objections).toHaveLength(1);
+    expectOk(await group.get(`/terms/${term}`));
     expectOk(await new AwardClient(t, t.token('office', ['jinan-mayor'], '办公室', 'office-2019', [term])).get(`/terms/${term}`));
   });
 });
