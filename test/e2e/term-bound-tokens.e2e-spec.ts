@@ -136,8 +136,9 @@ describe('a dissolved supervision group’s tokens stop (济南 第九条)', () 
       submittedOn: '2019-03-10',
       reviewedOn: '2019-06-10',
     });
-    // An objection received today (receivedOn defaults to it), years after the publicity: not
-    // admitted (济南 第十七条), and still a row of the term's objection log.
+    // An objection recorded today, years after the publicity ended (the period is judged by when
+    // it reaches the office, not by the date it names): not admitted (济南 第十七条), and still a
+    // row of the term's objection log.
     expectOk(await office.post(`/terms/${term}/proposed-list`, { entries: [{ applicationId: won, tier: 'award' }], occurredAt: '2019-09-20' }));
     expectOk(await office.post(`/terms/${term}/publicity`, { round: 1, startDate: '2019-09-27', occurredAt: '2019-09-27' }));
     const objector = { anonymous: false, name: '孙七', contact: '13600000000', consentToDisclose: false };
