@@ -45,7 +45,9 @@ export class ReceiveObjectionDto extends CommandDto {
   evidenceProvided!: boolean;
 
   @ApiPropertyOptional({
-    description: 'Day the objection was received: the business date of the record, like occurredAt (give either, or both equal). Defaults to today.',
+    description:
+      'Day the objection was received: the business date of the record, like occurredAt (give either, or both equal). Defaults to today. ' +
+      'Whether it came within the publicity period is judged by when it is recorded, not by this date.',
     example: '2025-06-03',
   })
   @IsOptional()
