@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { REGISTERED_PROJECTIONS } from '../../src/projections/registered-projections.js';
-import { AwardClient, candidates, expectOk, jinanTermAwarded, supervisionDissolved, uscc } from '../e2e/award-support.js';
+import { AwardClient, chaoyangInPublicity, expectOk, jinanTermAwarded, supervisionDissolved, uscc } from '../e2e/award-support.js';
 import { TEST_DATABASE_URL, schemaFor, startApp } from '../e2e/harness.js';
 
 const run = promisify(execFile);
@@ -77,18 +77,7 @@ async function journeys(store: Store): Promise<string> {
   const t = await startApp({ ...storeEnv(store, dataDir), CLOCK: 'manual', CLOCK_START: '2024-10-02T02:00:00Z' }, {}, dataDir);
   const office = new AwardClient(t, t.token('office', ['*']));
   const org = (region: string, n: number) => ({ kind: 'organisation' as const, id: uscc(region, n), name: `企业${region}-${n}` });
-  const chaoyang = await office.openTerm('chaoyang-mayor', 2024, '2024-03-01', '2024-04-30');
-  const [gold, silver] = await candidates(office, 'chaoyang-mayor', chaoyang, [org('211300', 1), org('211300', 2)], { submittedOn: '2024-03-15', reviewedOn: '2024-06-15' });
-  expectOk(
-    await office.post(`/terms/${chaoyang}/proposed-list`, {
-      entries: [
-        { applicationId: gold, tier: 'gold' },
-        { applicationId: silver, tier: 'silver' },
-      ],
-      occurredAt: '2024-09-20',
-    }),
-  );
-  expectOk(await office.post(`/terms/${chaoyang}/publicity`, { round: 1, startDate: '2024-09-30', occurredAt: '2024-09-30' }));
+  const { gold } = await chaoyangInPublicity(office);
   const objection = { objector: { anonymous: false, name: '张三', contact: '13800000000', consentToDisclose: false }, grounds: '申报材料中的质量数据与实际不符', evidenceProvided: true };
   expectOk(await office.post(`/applications/${gold}/objections`, objection), 201);
   const { termId: jinan } = await jinanTermAwarded(office, org('370100', 3));

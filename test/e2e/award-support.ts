@@ -237,3 +237,24 @@ export async function supervisionDissolved(office: AwardClient, termId: string):
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * 朝阳's 2024 term with two organisations proposed (gold and silver, 朝阳 第三条) and the list's
+ * publicity started on 2024-09-30 (the clock should stand inside it).
+ */
+export async function chaoyangInPublicity(office: AwardClient): Promise<{ termId: string; gold: string; silver: string }> {
+  const org = (n: number): Applicant => ({ kind: 'organisation', id: uscc('211300', n), name: `企业211300-${n}` });
+  const termId = await office.openTerm('chaoyang-mayor', 2024, '2024-03-01', '2024-04-30');
+  const [gold, silver] = await candidates(office, 'chaoyang-mayor', termId, [org(1), org(2)], { submittedOn: '2024-03-15', reviewedOn: '2024-06-15' });
+  expectOk(
+    await office.post(`/terms/${termId}/proposed-list`, {
+      entries: [
+        { applicationId: gold, tier: 'gold' },
+        { applicationId: silver, tier: 'silver' },
+      ],
+      occurredAt: '2024-09-20',
+    }),
+  );
+  expectOk(await office.post(`/terms/${termId}/publicity`, { round: 1, startDate: '2024-09-30', occurredAt: '2024-09-30' }));
+  return { termId, gold: gold!, silver: silver! };
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Role } from '../../src/auth/jwt.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
-import { AwardClient, candidates, expectOk, expectProblem, uscc } from './award-support.js';
+import { AwardClient, candidates, chaoyangInPublicity, expectOk, expectProblem, uscc } from './award-support.js';
 import { startApp, tamperStoredEvent, type TestApp } from './harness.js';
 
 const run = promisify(execFile);
@@ -48,19 +48,8 @@ describe('read models: audit history and objection log (HTTP)', () => {
     // 2024-10-02 10:00 in Shanghai: both publicity periods are running.
     t = await startApp({ CLOCK: 'manual', CLOCK_START: '2024-10-02T02:00:00Z' });
     const chaoyangOffice = new AwardClient(t, token('office', CHAOYANG));
-    chaoyangTerm = await chaoyangOffice.openTerm(CHAOYANG, 2024, '2024-03-01', '2024-04-30');
+    ({ termId: chaoyangTerm, gold, silver } = await chaoyangInPublicity(chaoyangOffice));
     const org = (region: string, n: number) => ({ kind: 'organisation' as const, id: uscc(region, n), name: `企业${region}-${n}` });
-    [gold, silver] = await candidates(chaoyangOffice, CHAOYANG, chaoyangTerm, [org('211300', 1), org('211300', 2)], { submittedOn: '2024-03-15', reviewedOn: '2024-06-15' });
-    expectOk(
-      await chaoyangOffice.post(`/terms/${chaoyangTerm}/proposed-list`, {
-        entries: [
-          { applicationId: gold, tier: 'gold' },
-          { applicationId: silver, tier: 'silver' },
-        ],
-        occurredAt: '2024-09-20',
-      }),
-    );
-    expectOk(await chaoyangOffice.post(`/terms/${chaoyangTerm}/publicity`, { round: 1, startDate: '2024-09-30', occurredAt: '2024-09-30' }));
     const first = expectOk(
       await chaoyangOffice.post(`/applications/${gold}/objections`, {
         objector: { anonymous: false, name: '张三', contact: '13800000000', consentToDisclose: false },
