@@ -6,9 +6,9 @@ import { replayApplication } from '../workflows/application/replay.js';
 import { ev, historyTo } from '../workflows/application/spec-helpers.js';
 import { fixturePolicy } from '../workflows/application/test-fixtures.js';
 import type { StoredEvent } from '../src/event-store/event-store.port.js';
-import { type AuditHistoryDoc, createAuditProjection, entryAsOf, historyAsOf, historyEntries, parseAsOf } from './audit.js';
+import { type AuditHistoryDoc, type AuditHistoryDocV3, createAuditProjection, historyAsOf, historyEntries, parseAsOf } from './audit.js';
 
-const projection = createAuditProjection(() => fixturePolicy);
+const projection = createAuditProjection();
 
 /** Each event recorded at 10:00 Shanghai on its business date (as the command handler dates them). */
 const stored = (event: ApplicationEvent, streamId = 'application-app-1'): GivenEvent => ({
@@ -56,22 +56,22 @@ describe('audit history projection', () => {
       expect(doc.lastRevision).toBe(events.length - 1);
     });
 
-    it('records after each event the state the statechart computes, and shows the context after it (replayApplication step by step)', async () => {
+    it('shows after each event the state and context the statechart computes (replayApplication step by step)', async () => {
       const { doc, stream } = await historyOf(events);
-      expect(doc.states).toEqual(events.map((_, i) => replayApplication(fixturePolicy, events.slice(0, i + 1)).state));
-      historyEntries(doc, stream, policyOf).forEach((entry, i) => {
+      const shown = historyEntries(doc, stream, policyOf);
+      shown.forEach((entry, i) => {
         const expected = replayApplication(fixturePolicy, events.slice(0, i + 1));
         expect(entry.stateAfter).toBe(expected.state);
         expect(entry.contextAfter).toEqual(JSON.parse(JSON.stringify(expected.context)));
+        expect(entry.replayError).toBeUndefined();
       });
-      expect(doc.states.at(-1)).toBe('objected');
+      expect(shown.at(-1)!.stateAfter).toBe('objected');
     });
 
-    it('keeps no copy of the events, only states and the statechart context (no objector identity: 朝阳 第二十五条)', async () => {
+    it('keeps no copy of the events and no state, only where the stream is and how far it was read (no objector identity: 朝阳 第二十五条)', async () => {
       const { doc, stream } = await historyOf(events);
-      expect(Object.keys(doc).sort()).toEqual(
-        ['applicationId', 'lastPosition', 'lastRevision', 'policyVersion', 'programmeId', 'replay', 'replayError', 'states', 'streamId', 'termId'],
-      );
+      expect(Object.keys(doc).sort()).toEqual(['applicationId', 'lastPosition', 'lastRevision', 'policyVersion', 'programmeId', 'streamId', 'termId']);
+      expect(doc.lastPosition).toBe(stream.at(-1)!.position);
       expect(JSON.stringify(doc)).not.toContain('张三');
       expect(JSON.stringify(historyEntries(doc, stream, policyOf).map((e) => e.contextAfter))).not.toContain('张三');
     });
@@ -84,15 +84,49 @@ describe('audit history projection', () => {
   });
 
   describe('when the statechart refuses a stored event', () => {
-    it('records the replay error and stops computing states, instead of stalling the projection', async () => {
+    it('shows the replay error from that event on, instead of failing the query or stalling the projection', async () => {
       const { doc, stream } = await historyOf([ev.submitted(fixturePolicy), ev.awarded(), ev.recommended()]);
-      expect(doc.states).toEqual(['submitted', null, null]);
-      expect(doc.replayError).toEqual({ revision: 1, message: expect.stringMatching(/ApplicationAwarded/) });
-      expect(doc.replay).toBeNull();
+      expect(doc.lastRevision).toBe(2);
       const shown = historyEntries(doc, stream, policyOf);
+      expect(shown.map((e) => e.stateAfter)).toEqual(['submitted', null, null]);
+      expect(shown[0]!.replayError).toBeUndefined();
       expect(shown[1]!.replayError).toMatch(/ApplicationAwarded/);
       expect(shown[2]!.replayError).toMatch(/earlier event/);
       expect(shown.map((e) => e.contextAfter?.submittedOn ?? null)).toEqual(['2025-03-01', null, null]);
+    });
+  });
+
+  describe('a document of version 3 (states stored; the active generation while version 4 is built)', () => {
+    const events = historyTo(fixturePolicy, 'objectionAccepted');
+    const v3 = (doc: AuditHistoryDoc, states: Array<string | null>, replayError: AuditHistoryDocV3['replayError'] = null): AuditHistoryDocV3 => ({
+      ...doc,
+      states,
+      replayError,
+      replay: null,
+    });
+
+    it('is shown as version 4 shows it: its states, the contexts folded again', async () => {
+      const { doc, stream } = await historyOf(events);
+      const shown = historyEntries(doc, stream, policyOf);
+      expect(historyEntries(v3(doc, shown.map((e) => e.stateAfter)), stream, policyOf)).toEqual(shown);
+    });
+
+    it('shows its stored refusal as stored', async () => {
+      const { doc, stream } = await historyOf(events);
+      const states = ['submitted', ...events.slice(1).map(() => null)];
+      const shown = historyEntries(v3(doc, states, { revision: 1, message: 'refused then' }), stream, policyOf);
+      expect(shown.map((e) => [e.stateAfter, e.replayError])).toEqual([
+        ['submitted', undefined],
+        [null, 'refused then'],
+        ...events.slice(2).map(() => [null, 'an earlier event of the stream could not be replayed']),
+      ]);
+    });
+
+    it('refuses to answer when its stored states are out of step with the statechart (rebuild it)', async () => {
+      const { doc, stream } = await historyOf(events);
+      const states = historyEntries(doc, stream, policyOf).map((e) => e.stateAfter);
+      states[2] = 'awarded';
+      expect(() => historyEntries(v3(doc, states), stream, policyOf)).toThrow(/out of step with the statechart at revision 2 .*rebuild audit-history/);
     });
   });
 
@@ -101,9 +135,9 @@ describe('audit history projection', () => {
 
     it('answers the state on a business date (occurredAt), including that day', async () => {
       const { doc, stream } = await historyOf(events);
-      expect(entryAsOf(doc, stream, parseAsOf('2025-03-12')!)?.stateAfter).toBe('recommended');
-      expect(entryAsOf(doc, stream, parseAsOf('2025-03-15')!)?.stateAfter).toBe('opinionSurveyed');
-      expect(entryAsOf(doc, stream, parseAsOf('2025-02-28')!)).toBeNull();
+      expect(historyAsOf(doc, stream, parseAsOf('2025-03-12')!, policyOf)?.stateAfter).toBe('recommended');
+      expect(historyAsOf(doc, stream, parseAsOf('2025-03-15')!, policyOf)?.stateAfter).toBe('opinionSurveyed');
+      expect(historyAsOf(doc, stream, parseAsOf('2025-02-28')!, policyOf)).toBeNull();
     });
 
     it('answers the context as it stood then, folded again from the stored events', async () => {
@@ -117,11 +151,11 @@ describe('audit history projection', () => {
 
     it('answers the state at an instant (recordedAt) and at a global position', async () => {
       const { doc, stream } = await historyOf(events);
-      expect(entryAsOf(doc, stream, parseAsOf('2025-03-10T01:59:59Z')!)?.stateAfter).toBe('submitted');
-      expect(entryAsOf(doc, stream, parseAsOf('2025-03-10T02:00:00.000Z')!)?.stateAfter).toBe('recommended');
+      expect(historyAsOf(doc, stream, parseAsOf('2025-03-10T01:59:59Z')!, policyOf)?.stateAfter).toBe('submitted');
+      expect(historyAsOf(doc, stream, parseAsOf('2025-03-10T02:00:00.000Z')!, policyOf)?.stateAfter).toBe('recommended');
       const second = stream[1]!;
-      expect(entryAsOf(doc, stream, parseAsOf(String(second.position))!)?.revision).toBe(1);
-      expect(entryAsOf(doc, stream, { kind: 'position', value: 10_000 })?.revision).toBe(3);
+      expect(historyAsOf(doc, stream, parseAsOf(String(second.position))!, policyOf)?.revision).toBe(1);
+      expect(historyAsOf(doc, stream, { kind: 'position', value: 10_000 }, policyOf)?.revision).toBe(3);
     });
 
     it('refuses what is neither', () => {

@@ -3,9 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@ne
 import type { Response } from 'express';
 import {
   AUDIT_PROJECTION,
+  type AnyAuditHistoryDoc,
   type AuditEntry,
-  type AuditHistoryDoc,
-  type LegacyAuditHistoryDoc,
   auditKey,
   historyAsOf,
   historyEntries,
@@ -121,7 +120,7 @@ export class AuditController {
     }
     // Scope from the stream itself (404 when unknown), not from a possibly lagging document.
     await assertTermAccess(req.user, await this.awards.scopeOfApplication(id), this.awards);
-    type Doc = AuditHistoryDoc | LegacyAuditHistoryDoc;
+    type Doc = AnyAuditHistoryDoc;
     const answer = await this.reader.read<Doc, Doc | null>(AUDIT_PROJECTION, { minPosition }, (view) => view.get(auditKey(id)));
     const doc = answer.data;
     if (!doc) {
@@ -132,8 +131,8 @@ export class AuditController {
     }
     const rule = this.ruleOf(doc);
     const mask = (entry: AuditEntry): HistoryEntryView => maskEvent(entry, req.user, rule);
-    // The document holds the state after each event; the events come from the store (cut at the
-    // document's revision), and the context after each is folded again here.
+    // The document says how far the read model has come; the events come from the store (cut at
+    // the document's revision) and are folded through the statechart here, once.
     const events = await this.store.readStream(applicationStreamId(id));
     const resolvePolicy = (programmeId: string, version: string) => this.policies.get(programmeId, version);
     if (asOf === undefined) {

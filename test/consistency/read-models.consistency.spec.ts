@@ -19,7 +19,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDIT_PROJECTION, type AuditHistoryDoc, auditKey } from '../../projections/audit.js';
+import { AUDIT_PROJECTION, type AuditHistoryDoc, auditKey, historyEntries } from '../../projections/audit.js';
 import { AwardService } from '../../src/awards/award.service.js';
 import { calendar, policies } from '../../src/awards/test-support.js';
 import { ManualClock } from '../../src/clock/clock.js';
@@ -148,7 +148,8 @@ async function run(seed: number): Promise<RunReport> {
       const doc = (await projectionStore.get(AUDIT_PROJECTION, auditKey(app.id))) as AuditHistoryDoc;
       const stream = await events.readStream(applicationStreamId(app.id));
       const view = await service.getApplication(app.id);
-      expect({ app: app.id, entries: doc.states.length, state: doc.states.at(-1) }).toEqual({
+      const shown = historyEntries(doc, stream, (programmeId, version) => policies.get(programmeId, version));
+      expect({ app: app.id, entries: shown.length, state: shown.at(-1)?.stateAfter }).toEqual({
         app: app.id,
         entries: stream.length,
         state: view.state,
