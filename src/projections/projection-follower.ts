@@ -120,7 +120,12 @@ export class ProjectionFollower {
   }
 
   private async run(subscription: Subscription, batches: EventBatches): Promise<void> {
-    const every = { events: 100_000, documents: 20_000, ms: 5000, ...this.options.commitEvery };
+    // The documents bound caps the memory of what is not committed yet. It is counted across the
+    // lanes, and a rebuild of every projection dirties about three documents per event: at 20,000
+    // it committed every 7,000 events, rewriting each application's documents several times (an
+    // application's events span ~42,000 positions of a large store); 954,149 document writes for a
+    // million events instead of 745,160, and 35,000 events/s instead of 42,000-45,000.
+    const every = { events: 100_000, documents: 100_000, ms: 5000, ...this.options.commitEvery };
     let applied = 0;
     let since = performance.now();
     const commit = async () => {

@@ -101,6 +101,16 @@ describe('projection runner', () => {
     expect(commits.at(-1)).toMatchObject({ fromPosition: 1000, toPosition: head });
   });
 
+  it('commits a catch-up early once the dirty documents reach commitEvery.documents (the memory bound)', async () => {
+    await appendAll(events, Array.from({ length: 1000 }, (_, i) => submitted(i, `prog-${i % 100}`)));
+    const commits = recordCommits();
+    // Every batch of 100 events dirties the 100 documents: each batch is committed.
+    const runner = await startRunner([counter(1)], { batchSize: 100, commitEvery: { documents: 100 } });
+    expect(await runner.waitFor('counter', 1000, 5000)).toBe(true);
+    expect(commits.map((c) => [c.fromPosition, c.toPosition, c.changes.size])).toEqual(Array.from({ length: 10 }, (_, i) => [i * 100, i * 100 + 100, 100]));
+    expect(await store.get('counter', 'prog-7')).toEqual({ n: 10 });
+  });
+
   it('tells who waits on an index when a commit changes it, and only then', async () => {
     // Indexed by the count once it reaches 2: the first submission of a programme leaves the index alone.
     const indexed = defineProjection<{ n: number }>({ ...counter(1), index: (doc) => (doc.n >= 2 ? String(doc.n).padStart(4, '0') : null) });
