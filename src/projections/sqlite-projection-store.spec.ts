@@ -55,4 +55,41 @@ describe('SQLite projection store specifics', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('indexes only documents with an index value, replacing the full index of older files, and range reads use it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'projection-store-'));
+    const file = join(dir, 'projections.db');
+    try {
+      const first = SqliteProjectionStore.open(file);
+      await first.close();
+      const old = new Database(file);
+      old.exec('DROP INDEX projection_documents_indexed; CREATE INDEX projection_documents_index ON projection_documents (projection, generation, index_key)');
+      old.close();
+      const stores = [SqliteProjectionStore.open(file), SqliteProjectionStore.open(file)];
+      const db = stores[0]!.db;
+      const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all() as Array<{ name: string; sql: string }>;
+      expect(indexes.map((i) => i.name)).toEqual(['projection_documents_indexed']);
+      expect(indexes[0]!.sql).toMatch(/WHERE index_key IS NOT NULL$/);
+      const generation = await stores[0]!.createGeneration('p', 1, 'x');
+      const changes = new Map([
+        ['a', { json: '{"n":1}', index: '2025-03-01' }],
+        ['b', { json: '{"n":2}', index: null }],
+        ['c', { json: '{"n":3}', index: '2025-04-01' }],
+      ]);
+      await stores[0]!.commit({ projection: 'p', generation: generation.generation, fromPosition: 0, toPosition: 3, lastEventRecordedAt: null, updatedAt: 'x', changes });
+      const entries = (db.prepare("SELECT COUNT(*) AS n FROM projection_documents INDEXED BY projection_documents_indexed WHERE projection = 'p' AND generation = ? AND index_key IS NOT NULL").get(generation.generation) as { n: number }).n;
+      expect(entries).toBe(2);
+      expect(await stores[1]!.list('p', { index: { from: '2025-01-01' } })).toEqual([
+        { key: 'a', doc: { n: 1 } },
+        { key: 'c', doc: { n: 3 } },
+      ]);
+      const plan = db
+        .prepare("EXPLAIN QUERY PLAN SELECT key FROM projection_documents d WHERE d.projection = 'p' AND d.generation = 1 AND d.index_key IS NOT NULL AND d.index_key >= '2025'")
+        .all() as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX projection_documents_indexed/);
+      for (const store of stores) await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
