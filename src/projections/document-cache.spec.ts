@@ -21,13 +21,25 @@ describe('DocumentCache', () => {
     expect([cache.get('a'), cache.get('b'), cache.size]).toEqual([{ v: 2 }, undefined, 1]);
   });
 
-  it('drops the least recently used documents beyond its JSON budget, and is no longer complete', () => {
+  it('drops the least recently used documents beyond its JSON budget, and still knows which exist', () => {
     const cache = new DocumentCache(30, true);
     cache.committed(written({ a: { x: '0123456' }, b: { x: '0123456' } })); // 15 bytes each
     cache.get('a'); // a is now the most recent
     cache.committed(written({ c: { x: '0123456' } }));
-    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([{ x: '0123456' }, undefined, { x: '0123456' }]);
+    // b was dropped: ask the store; d was never written: it does not exist.
+    expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.get('d')]).toEqual([{ x: '0123456' }, undefined, { x: '0123456' }, null]);
     expect(cache.usedBytes).toBe(30);
-    expect(cache.complete).toBe(false);
+    expect(cache.complete).toBe(true);
+    // A deleted document no longer exists.
+    cache.committed(written({ b: null }));
+    expect(cache.get('b')).toBeNull();
+  });
+
+  it('forgets which documents exist past maxKeys, and then asks the store for what it does not hold', () => {
+    const cache = new DocumentCache(1000, true, 2);
+    cache.committed(written({ a: 1, b: 2 }));
+    expect([cache.get('c'), cache.complete]).toEqual([null, true]);
+    cache.committed(written({ c: 3 }));
+    expect([cache.get('c'), cache.get('d'), cache.complete]).toEqual([3, undefined, false]);
   });
 });
