@@ -144,6 +144,8 @@ interface RunFigures {
   max: number;
   non2xx: number;
   errors: number;
+  /** Paced runs: errors by code. */
+  errorCodes?: Record<string, number>;
   total: number;
 }
 
@@ -166,7 +168,7 @@ const names: RunName[] = ['health@max', 'commands@max', 'mix@max', 'health@rate'
 
 function pacedFigures(result: PacedResult): RunFigures {
   const { latency } = result;
-  return { rate: result.rate, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max, non2xx: result.non2xx, errors: result.errors + (result.due - result.completed), total: result.due };
+  return { rate: result.rate, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max, non2xx: result.non2xx, errors: result.errors + (result.due - result.completed), errorCodes: result.errorCodes, total: result.due };
 }
 
 async function benchStore(label: string, server: ServerChild, opts: { seconds: number; pacedSeconds: number; rounds: number; rate: number; connections: number }) {
@@ -212,7 +214,8 @@ async function benchStore(label: string, server: ServerChild, opts: { seconds: n
     for (const name of order) {
       const f = await run(name, opts.seconds);
       results.get(name)!.push(f);
-      console.log(`  ${label} ${name}: ${Math.round(f.rate)} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, non-2xx ${f.non2xx}, errors ${f.errors}`);
+      const codes = Object.entries(f.errorCodes ?? {}).map(([code, n]) => `${code} ${n}`);
+      console.log(`  ${label} ${name}: ${Math.round(f.rate)} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, non-2xx ${f.non2xx}, errors ${f.errors}${codes.length ? ` (${codes.join(', ')})` : ''}`);
     }
   }
   const memory = await server.memory();
@@ -266,7 +269,7 @@ export async function runHttpBench(): Promise<BenchReport> {
       const server = await startServerChild({ ...store.env, CLOCK: 'manual', CLOCK_START }, undefined, 'discarded');
       try {
         const { results, memory, mix } = await benchStore(store.label, server, opts);
-        const med = (name: RunName, key: keyof RunFigures) => median(results.get(name)!.map((f) => f[key]));
+        const med = (name: RunName, key: Exclude<keyof RunFigures, 'errorCodes'>) => median(results.get(name)!.map((f) => f[key]));
         const rates = (name: RunName) => results.get(name)!.map((f) => f.rate);
         const failures = (name: RunName) => results.get(name)!.reduce((s, f) => s + f.non2xx + f.errors, 0);
         measures.push(

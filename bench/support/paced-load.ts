@@ -43,6 +43,8 @@ export interface PacedResult {
   rate: number;
   non2xx: number;
   errors: number;
+  /** Errors by code (ECONNRESET, …), so that a failed run says how it failed. */
+  errorCodes: Record<string, number>;
   /** Latency from the due time to the end of the answer (ms). */
   latency: LatencySummary;
   /** How late the client itself sent (ms, p99): above a millisecond or two, the client was the bottleneck. */
@@ -66,6 +68,7 @@ async function run(options: PacedOptions, agent: http.Agent, seconds: number): P
   const sendLags: number[] = [];
   let non2xx = 0;
   let errors = 0;
+  const errorCodes: Record<string, number> = {};
   let pending = 0;
   let sent = 0;
   let allSent!: () => void;
@@ -102,8 +105,10 @@ async function run(options: PacedOptions, agent: http.Agent, seconds: number): P
         });
       },
     );
-    req.on('error', () => {
+    req.on('error', (error: NodeJS.ErrnoException) => {
       errors += 1;
+      const code = error.code ?? error.message;
+      errorCodes[code] = (errorCodes[code] ?? 0) + 1;
       settle();
     });
     req.end(body);
@@ -129,6 +134,7 @@ async function run(options: PacedOptions, agent: http.Agent, seconds: number): P
     rate: latencies.length / Math.max(elapsed, seconds),
     non2xx,
     errors,
+    errorCodes,
     latency: summarise(latencies),
     sendLagP99: lag.p99,
   };
