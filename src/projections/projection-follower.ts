@@ -32,6 +32,9 @@ export interface FollowerOptions {
   logger: FollowerLogger;
 }
 
+/** Longest run of batches between two turns of the event loop. */
+const YIELD_EVERY_MS = 20;
+
 /** How long stop() waits for a subscription that no longer answers before abandoning it. */
 const ABANDON_AFTER_MS = 1000;
 
@@ -128,6 +131,7 @@ export class ProjectionFollower {
     const every = { events: 100_000, documents: 100_000, ms: 5000, ...this.options.commitEvery };
     let applied = 0;
     let since = performance.now();
+    let yielded = performance.now();
     const commit = async () => {
       applied = 0;
       since = performance.now();
@@ -142,6 +146,14 @@ export class ProjectionFollower {
         if (this.uncommitted() && !(await readyThisTurn(next))) await commit();
         const batch = await next;
         if (this.stopped || this.restartRequested || batch === null) break;
+        // Catching up, every read and write may settle as a microtask (better-sqlite3 is
+        // synchronous), so without this the loop would hold the thread until the head: no timer,
+        // no request, no progress report between two commits 100,000 events apart.
+        if (performance.now() - yielded >= YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          yielded = performance.now();
+          if (this.stopped || this.restartRequested) break;
+        }
         this.position = batch.position;
         await this.exclusively(() => this.apply(batch, from));
         applied += batch.events.length;
