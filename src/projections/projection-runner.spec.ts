@@ -111,6 +111,22 @@ describe('projection runner', () => {
     expect(await store.get('counter', 'prog-7')).toEqual({ n: 10 });
   });
 
+  it('lets timers and requests run while it catches up (the reads and writes settle as microtasks)', async () => {
+    await appendAll(events, Array.from({ length: 20_000 }, (_, i) => submitted(i, `prog-${i % 100}`)));
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 1);
+    try {
+      const runner = await startRunner([counter(1)], { batchSize: 100 });
+      const caughtUpAt = await (async () => {
+        expect(await runner.waitFor('counter', 20_000, 20_000)).toBe(true);
+        return ticks;
+      })();
+      expect(caughtUpAt).toBeGreaterThan(2);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
   it('tells who waits on an index when a commit changes it, and only then', async () => {
     // Indexed by the count once it reaches 2: the first submission of a programme leaves the index alone.
     const indexed = defineProjection<{ n: number }>({ ...counter(1), index: (doc) => (doc.n >= 2 ? String(doc.n).padStart(4, '0') : null) });
