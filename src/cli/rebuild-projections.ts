@@ -1,18 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { SystemClock } from '../clock/clock.js';
 import { type AppConfig, ConfigError, loadConfig } from '../config/config.js';
-import { EMBEDDED_EVENTS_FILE, createEventStore } from '../event-store/create-event-store.js';
-import type { EventStore } from '../event-store/event-store.port.js';
-import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
-import { createProjectionStore } from '../projections/create-projection-store.js';
-import { ProjectionRunner } from '../projections/projection-runner.js';
 import type { ProjectionStatus } from '../projections/projection-status.js';
 import { REGISTERED_PROJECTIONS } from '../projections/registered-projections.js';
 import { partitionProjections } from '../projections/rebuild-partition.js';
+import { rebuildHere, rebuildInWorker } from '../projections/rebuild-worker.js';
 
 /**
  * npm run projections:rebuild [-- name ...] [--workers N]: builds a new generation of each named
@@ -23,9 +16,9 @@ import { partitionProjections } from '../projections/rebuild-partition.js';
  * resumed.
  *
  * The projections are spread over worker threads (default: one per CPU, at most one per
- * projection; rebuild-partition.ts), each with its own connections and one read of the store for
- * its projections, so a rebuild of all of them uses every core; the main thread draws the progress.
- * `--workers 1` builds them all in this thread.
+ * projection; rebuild-partition.ts, rebuild-worker.ts), each with its own connections and one read
+ * of the store for its projections, so a rebuild of all of them uses every core; the main thread
+ * draws the progress. `--workers 1` builds them all in this thread.
  */
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -51,72 +44,15 @@ async function main(): Promise<number> {
   const groups = partitionProjections(projections, workers);
   const progress = new Progress(projections.map((p) => p.name));
   if (groups.length === 1) return (await rebuildHere(config, groups[0]!.map((p) => p.name), (statuses) => progress.update(statuses))) ? 0 : 1;
-  const outcomes = await Promise.all(groups.map((group) => rebuildInWorker(group.map((p) => p.name), progress)));
+  const outcomes = await Promise.all(groups.map((group) => inWorker(config, group.map((p) => p.name), progress)));
   return outcomes.every(Boolean) ? 0 : 1;
 }
 
-/** Builds `names` in a worker thread running this module; its statuses feed `progress`. */
-function rebuildInWorker(names: string[], progress: Progress): Promise<boolean> {
-  return new Promise((resolve) => {
-    let ok = false;
-    const worker = new Worker(new URL(import.meta.url), { workerData: { names } satisfies WorkerInput });
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'status') progress.update(message.statuses);
-      else ok = message.ok;
-    });
-    worker.on('error', (error) => {
-      process.stderr.write(`\n${names.join(', ')}: ${error instanceof Error ? error.message : String(error)}\n`);
-    });
-    worker.on('exit', (code) => resolve(ok && code === 0));
-  });
-}
-
-interface WorkerInput {
-  names: string[];
-}
-
-type WorkerMessage = { type: 'status'; statuses: ProjectionStatus[] } | { type: 'done'; ok: boolean };
-
-/**
- * Rebuilds `names` in this thread (started together, they share one read of the store), reporting
- * their statuses every 250 ms and when one switches; false if one failed.
- */
-async function rebuildHere(config: AppConfig, names: string[], report: (statuses: ProjectionStatus[]) => void): Promise<boolean> {
-  const projections = REGISTERED_PROJECTIONS.filter((p) => names.includes(p.name));
-  // A long busy timeout: the server (or another worker) may hold the write lock for a batch.
-  const events: EventStore =
-    config.eventStore === 'sqlite'
-      ? new SqliteEventStore({ filename: join(config.dataDir, EMBEDDED_EVENTS_FILE), busyTimeoutMs: 30_000 })
-      : await createEventStore(config);
-  const store = createProjectionStore(events, config);
-  const runner = new ProjectionRunner(events, store, projections, new SystemClock(), undefined, {
-    followLive: false,
-    autoRebuild: false,
-    watchdogIntervalMs: 1000,
-    stallAfterMs: 10_000,
-    logger: { log: () => undefined, warn: (m) => console.error(`\nwarning: ${m}`), error: (m) => console.error(`\nerror: ${m}`) },
-  });
-  try {
-    await runner.start();
-    await Promise.all(names.map((name) => runner.rebuild(name)));
-    const pending = new Set(names);
-    let ok = true;
-    while (pending.size > 0) {
-      const statuses = await Promise.all([...pending].map((name) => runner.status(name)));
-      report(statuses);
-      for (const status of statuses) {
-        if (status.rebuild?.state === 'failed') ok = false;
-        if (!status.rebuild || status.rebuild.state === 'failed') pending.delete(status.name);
-      }
-      if (pending.size === 0) break;
-      await Promise.race([Promise.all([...pending].map((name) => runner.whenRebuilt(name))), new Promise((resolve) => setTimeout(resolve, 250))]);
-    }
-    return ok;
-  } finally {
-    await runner.stop();
-    await store.close();
-    await events.close();
-  }
+/** Builds `names` in a worker thread; its statuses feed `progress`. */
+async function inWorker(config: AppConfig, names: string[], progress: Progress): Promise<boolean> {
+  const { ok, error } = await rebuildInWorker(config, names, (statuses) => progress.update(statuses)).done;
+  if (error !== undefined) process.stderr.write(`\n${names.join(', ')}: ${error}\n`);
+  return ok;
 }
 
 /**
@@ -169,16 +105,4 @@ const fail = (error: unknown) => {
   process.exit(1);
 };
 
-if (isMainThread) {
-  main().then(finish, fail);
-} else {
-  const { names } = workerData as WorkerInput;
-  // A worker ends by itself (process.exit here would end the whole CLI).
-  rebuildHere(loadConfig(), names, (statuses) => parentPort!.postMessage({ type: 'status', statuses } satisfies WorkerMessage)).then(
-    (ok) => parentPort!.postMessage({ type: 'done', ok } satisfies WorkerMessage),
-    (error: unknown) => {
-      console.error(error);
-      parentPort!.postMessage({ type: 'done', ok: false } satisfies WorkerMessage);
-    },
-  );
-}
+main().then(finish, fail);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 
 export type StoreKind = 'sqlite' | 'postgres' | 'kurrentdb';
@@ -22,6 +23,8 @@ export interface AppConfig {
   /** JSON file of working-day data for years chinese-days lacks (CALENDAR_EXTRA_FILE). */
   calendarExtraFile?: string;
   logLevel: string;
+  /** Worker threads the server rebuilds projections in (REBUILD_WORKERS, default one per CPU; 0: in its own thread). */
+  rebuildWorkers: number;
 }
 
 export const APP_CONFIG = Symbol.for('APP_CONFIG');
@@ -52,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWT_SECRET.length < 32) {
     throw new ConfigError('AUTH_JWT_SECRET must be at least 32 characters');
   }
+  const rebuildWorkers = env.REBUILD_WORKERS === undefined || env.REBUILD_WORKERS === '' ? availableParallelism() : Number(env.REBUILD_WORKERS);
+  if (!Number.isInteger(rebuildWorkers) || rebuildWorkers < 0) throw new ConfigError(`REBUILD_WORKERS must be a whole number (got '${env.REBUILD_WORKERS}')`);
   const dataDir = env.DATA_DIR ?? './data';
   return {
     port,
@@ -72,5 +77,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .map((dir) => resolve(process.cwd(), dir)),
     calendarExtraFile: env.CALENDAR_EXTRA_FILE ? resolve(process.cwd(), env.CALENDAR_EXTRA_FILE) : undefined,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    rebuildWorkers,
   };
 }

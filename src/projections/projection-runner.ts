@@ -4,6 +4,7 @@ import { PROJECTION_NAME, type Projection } from '../../projections/projection.j
 import type { Clock } from '../clock/clock.js';
 import type { EventStore } from '../event-store/event-store.port.js';
 import type { Metrics } from '../observability/metrics.js';
+import { type OffThreadBuilder, OffThreadBuilds } from './off-thread-builds.js';
 import { type FollowerLogger, ProjectionFollower, withinMs } from './projection-follower.js';
 import { ProjectionLane } from './projection-lane.js';
 import type { GenerationState, GenerationStatus, ProjectionStore } from './projection-store.port.js';
@@ -34,6 +35,11 @@ export interface ProjectionRunnerOptions {
   followLive?: boolean;
   /** Rebuild at start a projection whose `version` differs from its active generation's. */
   autoRebuild?: boolean;
+  /**
+   * Builds new generations off this thread (the server's: worker threads, rebuild-worker.ts); this
+   * runner then follows the generation the build activates. Without it, this thread builds them.
+   */
+  offThread?: OffThreadBuilder;
   logger?: FollowerLogger;
 }
 
@@ -73,6 +79,7 @@ export class ProjectionRunner {
   private watchdog: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private running = false;
+  private offThread: OffThreadBuilds | undefined;
 
   constructor(
     private readonly events: EventStore,
@@ -104,6 +111,8 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    const builder = this.options.offThread;
+    this.offThread = builder && new OffThreadBuilds(builder, (name, ok) => this.builtElsewhere(name, ok), this.logger);
     await this.store.init();
     for (const entry of this.entries.values()) await this.serial(entry, () => this.reconcile(entry, true));
     this.watchdog = setInterval(() => void this.checkNow(), this.watchdogIntervalMs);
@@ -116,6 +125,7 @@ export class ProjectionRunner {
     this.running = false;
     clearInterval(this.watchdog);
     await this.ticking;
+    await this.offThread?.stop();
     for (const entry of this.entries.values()) {
       await entry.queue.catch(() => undefined);
       await Promise.all([entry.live?.stop(), entry.building?.stop()]);
@@ -132,7 +142,7 @@ export class ProjectionRunner {
     const entry = this.entry(name);
     if (!this.running) throw new Error('The projection runner is not running');
     await this.serial(entry, async () => {
-      if (entry.building) return;
+      if (entry.building || this.offThread?.isBuilding(name)) return;
       const state = await this.store.state(name);
       const existing = state.generations.find(
         (g) => g.generation !== state.active && g.status === 'building' && g.version === entry.projection.version,
@@ -140,8 +150,7 @@ export class ProjectionRunner {
       const generation = existing ?? (await this.store.createGeneration(name, entry.projection.version, this.now()));
       if (generation.status === 'live') return this.reconcile(entry, false); // the first one: it is the live one
       this.logger.log(`Projection ${name}: ${existing ? 'resuming' : 'building'} generation ${generation.generation}`);
-      entry.building = this.follow(entry, generation, 'building');
-      entry.rebuildStartedAt = { at: performance.now(), position: generation.position };
+      this.startBuild(entry, generation);
     });
     await this.maybeActivate(entry);
     return this.status(name);
@@ -164,10 +173,10 @@ export class ProjectionRunner {
     return changed === true;
   }
 
-  /** Resolves when `name` has no generation under construction by this process. */
+  /** Resolves when `name` has no generation under construction by this process (in its thread or a worker). */
   async whenRebuilt(name: string, pollMs = 100): Promise<void> {
     const entry = this.entry(name);
-    while (entry.building && this.running) await this.nextCommit(name, pollMs);
+    while ((entry.building || this.offThread?.isBuilding(name)) && this.running) await this.nextCommit(name, pollMs);
   }
 
   /**
@@ -291,8 +300,7 @@ export class ProjectionRunner {
     }
     if (initial && building && !entry.building) {
       this.logger.log(`Projection ${name}: resuming generation ${building.generation} from position ${building.position}`);
-      entry.building = this.follow(entry, building, 'building');
-      entry.rebuildStartedAt = { at: performance.now(), position: building.position };
+      this.startBuild(entry, building);
     }
     if (initial && !building && active.version !== version && (this.options.autoRebuild ?? true)) {
       const created = await this.store.createGeneration(name, version, this.now());
@@ -300,9 +308,27 @@ export class ProjectionRunner {
         `Projection ${name}: version ${version} differs from the active generation's ${active.version}; rebuilding as generation ` +
           `${created.generation} (queries answer from generation ${active.generation}, no longer followed, until the switch)`,
       );
-      entry.building = this.follow(entry, created, 'building');
-      entry.rebuildStartedAt = { at: performance.now(), position: 0 };
+      this.startBuild(entry, created);
     }
+  }
+
+  /** Builds `generation` (status building in the store): off this thread when there is a builder, else here. */
+  private startBuild(entry: Entry, generation: GenerationState): void {
+    entry.rebuildStartedAt = { at: performance.now(), position: generation.position };
+    if (this.offThread) this.offThread.start(entry.projection, generation.generation);
+    else entry.building = this.follow(entry, generation, 'building');
+  }
+
+  /** A build off this thread ended: follow what it activated (or, if it failed, keep the old generation). */
+  private async builtElsewhere(name: string, ok: boolean): Promise<void> {
+    const entry = this.entry(name);
+    if (ok) entry.rebuildStartedAt = undefined;
+    await this.serial(entry, () => this.reconcile(entry, false));
+    if (ok) {
+      // A switch to a rebuilt generation counts as an index change (indexChangedSince).
+      this.indexChanged(name, (await this.store.activeCheckpoint(name))?.position ?? 0);
+    }
+    this.notify(name);
   }
 
   /** A lane on `generation`, attached to the follower of its role (`restart`: start its subscription over). */
@@ -417,6 +443,23 @@ export class ProjectionRunner {
   }
 
   private progress(entry: Entry, building: GenerationState, head: number): RebuildProgress {
+    const elsewhere = this.offThread?.stateOf(entry.projection.name, building.generation);
+    if (elsewhere) {
+      // Built by a worker of this process: its last report (its checkpoint in memory, rate, ETA).
+      const reported = elsewhere.progress;
+      const checkpoint = Math.max(reported?.checkpoint ?? 0, building.position);
+      return {
+        generation: building.generation,
+        version: building.version,
+        checkpoint,
+        head,
+        percent: head > 0 ? Math.min(100, Math.floor((checkpoint / head) * 1000) / 10) : 100,
+        eventsPerSecond: elsewhere.running ? (reported?.eventsPerSecond ?? null) : null,
+        etaSeconds: elsewhere.running ? (reported?.etaSeconds ?? null) : null,
+        state: elsewhere.running ? 'running' : 'failed',
+        error: elsewhere.error ?? null,
+      };
+    }
     const mine = entry.building?.generation === building.generation ? entry.building : undefined;
     // Where the build stands in memory (commits come every so many events while it catches up).
     const checkpoint = mine?.applied ?? building.position;

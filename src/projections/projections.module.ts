@@ -10,6 +10,7 @@ import { PROJECTIONS, ProjectionRunner, type ProjectionRunnerOptions } from './p
 import { PROJECTION_STORE, type ProjectionStore } from './projection-store.port.js';
 import { ProjectionsController } from './projections.controller.js';
 import { REGISTERED_PROJECTIONS } from './registered-projections.js';
+import { workerBuilder } from './rebuild-worker.js';
 
 const RUNNER_OPTIONS = Symbol.for('PROJECTION_RUNNER_OPTIONS');
 
@@ -46,7 +47,7 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
         },
         {
           provide: ProjectionRunner,
-          inject: [EVENT_STORE, PROJECTION_STORE, PROJECTIONS, CLOCK, METRICS, RUNNER_OPTIONS],
+          inject: [EVENT_STORE, PROJECTION_STORE, PROJECTIONS, CLOCK, METRICS, RUNNER_OPTIONS, APP_CONFIG],
           useFactory: (
             events: EventStore,
             store: ProjectionStore,
@@ -54,7 +55,10 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
             clock: Clock,
             metrics: Metrics,
             runnerOptions: ProjectionRunnerOptions,
-          ) => new ProjectionRunner(events, store, projections, clock, metrics, runnerOptions),
+            config: AppConfig,
+          ) =>
+            // Rebuilds in worker threads where they can run (the compiled server), so the event loop keeps answering.
+            new ProjectionRunner(events, store, projections, clock, metrics, { offThread: workerBuilder(config, projections), ...runnerOptions }),
         },
         {
           provide: ProjectionReader,

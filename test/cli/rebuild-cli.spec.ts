@@ -5,15 +5,18 @@
  * projection switches to a new generation whose documents equal the ones the server kept live. On
  * the embedded store and on PostgreSQL (each worker its own connections; the local server, started
  * by .ci/run).
- * The CLI runs under plain node: beforeAll compiles it with cli-tsconfig.json.
+ * The compiled server does the same for POST /api/projections/{name}/rebuild, in worker threads
+ * of its own process (rebuild-worker.ts), and keeps answering meanwhile.
+ * The CLI and the server run under plain node: beforeAll compiles them with cli-tsconfig.json.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { signToken } from '../../src/auth/jwt.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { REGISTERED_PROJECTIONS } from '../../src/projections/registered-projections.js';
 import { AwardClient, chaoyangInPublicity, expectOk, jinanTermAwarded, supervisionDissolved, uscc } from '../e2e/award-support.js';
@@ -28,6 +31,7 @@ type ReadModels = Record<string, { generation: number; documents: Record<string,
 
 let work: string;
 let cliJs: string;
+let mainJs: string;
 
 /** Each projection's active generation and its documents, parsed, by key. */
 async function readModels(store: Store, dataDir: string): Promise<ReadModels> {
@@ -109,7 +113,40 @@ beforeAll(() => {
   mkdirSync(join(build, 'workflows'), { recursive: true });
   symlinkSync(join(ROOT, 'workflows/policies'), join(build, 'workflows/policies'), 'dir');
   cliJs = join(build, 'src/cli/rebuild-projections.js');
+  mainJs = join(build, 'src/main.js');
 }, 120_000);
+
+const SECRET = 'rebuild-cli-spec-secret-of-at-least-32-chars';
+
+/** The compiled server on `dataDir` (port chosen by the system) until `body` is done; its stdout and stderr. */
+async function withServer(store: Store, dataDir: string, body: (call: (method: string, path: string) => Promise<{ status: number; body: any }>) => Promise<void>): Promise<string> {
+  const child = spawn(process.execPath, [mainJs], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'info', REBUILD_WORKERS: '2', CLOCK: 'manual', CLOCK_START: '2024-10-02T02:00:00Z', ...storeEnv(store, dataDir) },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  try {
+    let base: string | undefined;
+    for (let waited = 0; !base; waited += 50) {
+      base = /listening on (http:\/\/\S+)\/api/.exec(output)?.[1];
+      if (waited > 30_000 || child.exitCode !== null) throw new Error(`the server did not start:\n${output}`);
+      if (!base) await new Promise((r) => setTimeout(r, 50));
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const token = signToken({ sub: 'admin-1', name: '管理员', roles: ['admin'], programmes: ['*'], iat: now, exp: now + 600 } as never, SECRET);
+    await body(async (method, path) => {
+      const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: await res.json() };
+    });
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  return output;
+}
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -152,6 +189,32 @@ describe.each<Store>(['sqlite', 'postgres'])('npm run projections:rebuild on %s'
     for (const name of NAMES) {
       const rebuilt = name === 'audit-history' || name === 'deadlines';
       expect(after[name]!.generation).toBe(rebuilt ? before[name]!.generation + 1 : before[name]!.generation);
+      expect(after[name]!.documents).toEqual(before[name]!.documents);
+    }
+  }, 120_000);
+
+  it('the server rebuilds through POST /api/projections/{name}/rebuild in worker threads, answering meanwhile', async () => {
+    const before = await readModels(store, dataDir);
+    const output = await withServer(store, dataDir, async (call) => {
+      for (const name of NAMES) expect((await call('POST', `/api/projections/${name}/rebuild`)).status).toBe(202);
+      for (let waited = 0; ; waited += 100) {
+        const { status, body } = await call('GET', '/api/projections');
+        expect(status).toBe(200);
+        const projections = body.projections as Array<{ name: string; generation: number; rebuild: { state: string; error: string | null } | null }>;
+        for (const p of projections) expect(p.rebuild?.state ?? 'done').not.toBe('failed');
+        if (projections.every((p) => p.rebuild === null && p.generation > before[p.name]!.generation)) break;
+        if (waited > 60_000) throw new Error(`the rebuild did not end: ${JSON.stringify(projections)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await call('GET', '/api/health')).status).toBe(200);
+    });
+    // Asked for together, spread over the two workers (rebuild-partition.ts).
+    const groups = [...output.matchAll(/Projections ([a-z, -]+): building in a worker thread/g)].map((m) => m[1]!.split(', ').sort());
+    expect(groups.flat().sort()).toEqual(NAMES);
+    expect(groups).toHaveLength(2);
+    const after = await readModels(store, dataDir);
+    for (const name of NAMES) {
+      expect(after[name]!.generation).toBe(before[name]!.generation + 1);
       expect(after[name]!.documents).toEqual(before[name]!.documents);
     }
   }, 120_000);
