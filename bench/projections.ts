@@ -93,13 +93,7 @@ async function rebuildThroughWorkers(file: string, dataDir: string): Promise<num
   const runner = new ProjectionRunner(events, projections, REGISTERED_PROJECTIONS, new SystemClock(), undefined, { offThread, autoRebuild: false, logger: quiet });
   try {
     await runner.start();
-    const t = process.hrtime.bigint();
-    await Promise.all(runner.names.map((name) => runner.rebuild(name)));
-    for (const name of runner.names) {
-      await runner.whenRebuilt(name, 20);
-      await assertRebuilt(runner, name);
-    }
-    return seconds(t);
+    return await rebuildAll(runner);
   } finally {
     await runner.stop();
     await projections.close();

@@ -443,22 +443,24 @@ export class ProjectionRunner {
   }
 
   private progress(entry: Entry, building: GenerationState, head: number): RebuildProgress {
+    const at = (checkpoint: number, rest: Pick<RebuildProgress, 'eventsPerSecond' | 'etaSeconds' | 'state' | 'error'>): RebuildProgress => ({
+      generation: building.generation,
+      version: building.version,
+      checkpoint,
+      head,
+      percent: head > 0 ? Math.min(100, Math.floor((checkpoint / head) * 1000) / 10) : 100,
+      ...rest,
+    });
     const elsewhere = this.offThread?.stateOf(entry.projection.name, building.generation);
     if (elsewhere) {
       // Built by a worker of this process: its last report (its checkpoint in memory, rate, ETA).
       const reported = elsewhere.progress;
-      const checkpoint = Math.max(reported?.checkpoint ?? 0, building.position);
-      return {
-        generation: building.generation,
-        version: building.version,
-        checkpoint,
-        head,
-        percent: head > 0 ? Math.min(100, Math.floor((checkpoint / head) * 1000) / 10) : 100,
+      return at(Math.max(reported?.checkpoint ?? 0, building.position), {
         eventsPerSecond: elsewhere.running ? (reported?.eventsPerSecond ?? null) : null,
         etaSeconds: elsewhere.running ? (reported?.etaSeconds ?? null) : null,
         state: elsewhere.running ? 'running' : 'failed',
         error: elsewhere.error ?? null,
-      };
+      });
     }
     const mine = entry.building?.generation === building.generation ? entry.building : undefined;
     // Where the build stands in memory (commits come every so many events while it catches up).
@@ -470,17 +472,12 @@ export class ProjectionRunner {
       eventsPerSecond = seconds > 0 ? Math.round((checkpoint - entry.rebuildStartedAt.position) / seconds) : null;
       etaSeconds = eventsPerSecond ? Math.ceil(Math.max(0, head - checkpoint) / eventsPerSecond) : null;
     }
-    return {
-      generation: building.generation,
-      version: building.version,
-      checkpoint,
-      head,
-      percent: head > 0 ? Math.min(100, Math.floor((checkpoint / head) * 1000) / 10) : 100,
+    return at(checkpoint, {
       eventsPerSecond,
       etaSeconds,
       state: !mine ? 'elsewhere' : mine.state === 'failed' ? 'failed' : 'running',
       error: mine?.error ?? null,
-    };
+    });
   }
 
   private async ageOfEventAfter(checkpoint: number): Promise<number> {
