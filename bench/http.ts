@@ -34,7 +34,7 @@ import { withUsccCheck } from '../workflows/identifiers/index.js';
 import { policies } from '../src/awards/test-support.js';
 import { type BenchMeasure, type BenchReport, type BenchTable, type BenchTarget, fileSystemOf, loadAverage, machine, measure, median } from './report.js';
 import { type PacedRequest, type PacedResult, type Workload, pacedLoad } from './support/paced-load.js';
-import { startServerChild, type ServerChild } from './support/server.js';
+import { type PauseFigures, startServerChild, type ServerChild } from './support/server.js';
 
 const PROGRAMME = 'zibo-leader';
 const YEAR = 2026;
@@ -147,6 +147,24 @@ interface RunFigures {
   /** Paced runs: errors by code. */
   errorCodes?: Record<string, number>;
   total: number;
+  /** Paced runs: how long the client and the server were held up in the measured window (ms). */
+  pauses?: PausesSeen;
+}
+
+/**
+ * A tail is either the requests' own work and queueing, or time in which nothing could run: the
+ * client sending late (its own GC, the scheduler), the server's event loop held up (a timer due
+ * every 10 ms running late: GC pauses, long synchronous work, the VM). Reported beside each paced
+ * run so that a p99 can be read against them.
+ */
+interface PausesSeen {
+  clientLagP99: number;
+  clientLagMax: number;
+  serverLoopP99: number;
+  serverLoopMax: number;
+  gcPauses: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
 }
 
 function figures(result: AutocannonResult): RunFigures {
@@ -163,12 +181,33 @@ function figures(result: AutocannonResult): RunFigures {
   };
 }
 
+const ms = (value: number) => Number(value.toFixed(2));
+
 type RunName = 'health@max' | 'commands@max' | 'mix@max' | 'health@rate' | 'commands@rate' | 'health@paced' | 'commands@paced';
 const names: RunName[] = ['health@max', 'commands@max', 'mix@max', 'health@rate', 'commands@rate', 'health@paced', 'commands@paced'];
 
-function pacedFigures(result: PacedResult): RunFigures {
+function pacedFigures(result: PacedResult, server: PauseFigures): RunFigures {
   const { latency } = result;
-  return { rate: result.rate, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max, non2xx: result.non2xx, errors: result.errors + (result.due - result.completed), errorCodes: result.errorCodes, total: result.due };
+  return {
+    rate: result.rate,
+    p50: latency.p50,
+    p90: latency.p90,
+    p99: latency.p99,
+    max: latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors + (result.due - result.completed),
+    errorCodes: result.errorCodes,
+    total: result.due,
+    pauses: {
+      clientLagP99: result.sendLagP99,
+      clientLagMax: result.sendLagMax,
+      serverLoopP99: server.loopDelayP99,
+      serverLoopMax: server.loopDelayMax,
+      gcPauses: server.gcPauses,
+      gcTotalMs: server.gcTotalMs,
+      gcMaxMs: server.gcMaxMs,
+    },
+  };
 }
 
 async function benchStore(label: string, server: ServerChild, opts: { seconds: number; pacedSeconds: number; rounds: number; rate: number; connections: number }) {
@@ -198,9 +237,16 @@ async function benchStore(label: string, server: ServerChild, opts: { seconds: n
       const workload = name.startsWith('health') ? health : walks;
       // Paced runs are longer (BENCH_HTTP_PACED_SECONDS): a tail is a rare thing, and a major GC comes every few seconds.
       const seconds = duration === 1 ? 1 : opts.pacedSeconds;
-      return pacedFigures(
-        await pacedLoad({ port: server.port, rate: opts.rate, seconds, warmupSeconds: 3, headers: { authorization: `Bearer ${office}` }, workload }),
-      );
+      const result = await pacedLoad({
+        port: server.port,
+        rate: opts.rate,
+        seconds,
+        warmupSeconds: 3,
+        headers: { authorization: `Bearer ${office}` },
+        workload,
+        onMeasuring: () => server.resetPauses(),
+      });
+      return pacedFigures(result, await server.pauses());
     }
     const atRate = name.endsWith('@rate');
     const base = { url, duration, connections: opts.connections, ...(atRate ? { overallRate: opts.rate } : {}) };
@@ -215,7 +261,11 @@ async function benchStore(label: string, server: ServerChild, opts: { seconds: n
       const f = await run(name, opts.seconds);
       results.get(name)!.push(f);
       const codes = Object.entries(f.errorCodes ?? {}).map(([code, n]) => `${code} ${n}`);
-      console.log(`  ${label} ${name}: ${Math.round(f.rate)} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, non-2xx ${f.non2xx}, errors ${f.errors}${codes.length ? ` (${codes.join(', ')})` : ''}`);
+      const p = f.pauses;
+      const held = p
+        ? `; client sent late p99 ${ms(p.clientLagP99)} max ${ms(p.clientLagMax)}, server loop late p99 ${ms(p.serverLoopP99)} max ${ms(p.serverLoopMax)}, GC ${p.gcPauses} pauses ${ms(p.gcTotalMs)} longest ${ms(p.gcMaxMs)}`
+        : '';
+      console.log(`  ${label} ${name}: ${Math.round(f.rate)} req/s, p50 ${ms(f.p50)} ms, p99 ${ms(f.p99)} ms, non-2xx ${f.non2xx}, errors ${f.errors}${codes.length ? ` (${codes.join(', ')})` : ''}${held}`);
     }
   }
   const memory = await server.memory();
@@ -269,7 +319,7 @@ export async function runHttpBench(): Promise<BenchReport> {
       const server = await startServerChild({ ...store.env, CLOCK: 'manual', CLOCK_START }, undefined, 'discarded');
       try {
         const { results, memory, mix } = await benchStore(store.label, server, opts);
-        const med = (name: RunName, key: Exclude<keyof RunFigures, 'errorCodes'>) => median(results.get(name)!.map((f) => f[key]));
+        const med = (name: RunName, key: Exclude<keyof RunFigures, 'errorCodes' | 'pauses'>) => median(results.get(name)!.map((f) => f[key]));
         const rates = (name: RunName) => results.get(name)!.map((f) => f.rate);
         const failures = (name: RunName) => results.get(name)!.reduce((s, f) => s + f.non2xx + f.errors, 0);
         measures.push(
@@ -308,6 +358,24 @@ export async function runHttpBench(): Promise<BenchReport> {
             [`p50 paced at ${opts.rate}/s (ms)`, med('commands@paced', 'p50'), med('health@paced', 'p50'), `${(med('commands@paced', 'p50') / med('health@paced', 'p50')).toFixed(1)}×`],
             [`p99 in bursts at ${opts.rate}/s (ms)`, med('commands@rate', 'p99'), med('health@rate', 'p99'), `${(med('commands@rate', 'p99') / med('health@rate', 'p99')).toFixed(1)}×`],
           ],
+        });
+        const paused = (name: RunName, key: keyof PausesSeen) => median(results.get(name)!.map((f) => f.pauses![key]));
+        tables.push({
+          title:
+            `${store.label}: paced runs, what held the client and the server up in the measured window (ms; medians over rounds): ` +
+            'a p99 well above these is the requests\' own work and queueing, one at their level is time in which nothing could run',
+          columns: ['run', 'p99', 'client sent late p99', 'max', 'server loop late p99', 'max', 'GC pauses', 'GC total', 'longest GC'],
+          rows: (['health@paced', 'commands@paced'] as const).map((name) => [
+            label(name),
+            med(name, 'p99'),
+            paused(name, 'clientLagP99'),
+            paused(name, 'clientLagMax'),
+            paused(name, 'serverLoopP99'),
+            paused(name, 'serverLoopMax'),
+            paused(name, 'gcPauses'),
+            paused(name, 'gcTotalMs'),
+            paused(name, 'gcMaxMs'),
+          ]),
         });
         const errors = failures('commands@paced');
         if (store.label === 'sqlite') {

@@ -33,6 +33,8 @@ export interface PacedOptions {
   connections?: number;
   /** Seconds at the same rate before measuring (default 1). */
   warmupSeconds?: number;
+  /** Called when the measured window starts (after the warm-up). */
+  onMeasuring?: () => void;
 }
 
 export interface PacedResult {
@@ -47,14 +49,16 @@ export interface PacedResult {
   errorCodes: Record<string, number>;
   /** Latency from the due time to the end of the answer (ms). */
   latency: LatencySummary;
-  /** How late the client itself sent (ms, p99): above a millisecond or two, the client was the bottleneck. */
+  /** How late the client itself sent (ms, p99 and max): above a millisecond or two, the client was held up. */
   sendLagP99: number;
+  sendLagMax: number;
 }
 
 export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections ?? 64 });
   try {
     await run(options, agent, options.warmupSeconds ?? 1);
+    options.onMeasuring?.();
     return await run(options, agent, options.seconds);
   } finally {
     agent.destroy();
@@ -137,5 +141,6 @@ async function run(options: PacedOptions, agent: http.Agent, seconds: number): P
     errorCodes,
     latency: summarise(latencies),
     sendLagP99: lag.p99,
+    sendLagMax: lag.max,
   };
 }

@@ -5,11 +5,24 @@ import { signToken, type Role } from '../../src/auth/jwt.js';
 
 export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
+/** The server's own pauses since the last resetPauses (bench/support/server-child.ts). */
+export interface PauseFigures {
+  /** How late a timer due every 10 ms ran (ms): p99 and the longest. */
+  loopDelayP99: number;
+  loopDelayMax: number;
+  /** Garbage collections and their pauses (ms). */
+  gcPauses: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
+}
+
 export interface ServerChild {
   port: number;
   pid: number;
   token(roles: Role | Role[], programmes?: string[]): string;
   memory(): Promise<NodeJS.MemoryUsage>;
+  resetPauses(): void;
+  pauses(): Promise<PauseFigures>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +63,20 @@ export async function startServerChild(env: Record<string, string>, timeoutMs = 
     token(roles, programmes = ['*']) {
       const list = Array.isArray(roles) ? roles : [roles];
       return signToken({ sub: `bench-${list.join('-')}`, name: '基准测试', roles: list, programmes }, BENCH_SECRET);
+    },
+    resetPauses() {
+      child.send({ type: 'pauses-reset' });
+    },
+    pauses() {
+      return new Promise((resolve) => {
+        const on = (m: { type?: string; figures?: PauseFigures }) => {
+          if (m?.type !== 'pauses') return;
+          child.off('message', on);
+          resolve(m.figures!);
+        };
+        child.on('message', on);
+        child.send({ type: 'pauses' });
+      });
     },
     memory() {
       return new Promise((resolve) => {
