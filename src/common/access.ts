@@ -65,6 +65,19 @@ function isGroupMember(user: TokenClaims): boolean {
 }
 
 /**
+ * 403 unless the token reaches every programme (`["*"]`, not bound to terms): for what acts on all
+ * of them at once, such as moving the shared clock (which starts every programme's publicity
+ * ends and deadlines) or rebuilding a read model of every programme's records. An admin whose
+ * token names some programmes administers those, not the whole service.
+ */
+export function assertEveryProgramme(user: TokenClaims, what: string): void {
+  if (!user.programmes.includes('*') || user.terms !== undefined) {
+    const scope = user.terms !== undefined ? `the terms ${user.terms.join(', ')}` : `the programmes ${user.programmes.join(', ')}`;
+    throw new ForbiddenError(`${what} acts on every programme; your token is limited to ${scope} (it needs programmes ["*"])`);
+  }
+}
+
+/**
  * 403 for a token bound to terms: it acts within its terms, not on a programme as a whole (opening
  * a term, or a question about any term of the programme).
  */

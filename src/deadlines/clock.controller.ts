@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { Roles } from '../auth/auth.guard.js';
+import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
+import { assertEveryProgramme } from '../common/access.js';
 import { CLOCK, type Clock, ManualClock } from '../clock/clock.js';
 import { HttpProblem, ValidationFailedError } from '../http/http-errors.js';
 
@@ -51,8 +52,10 @@ export class ClockController {
   @Post()
   @HttpCode(200)
   @Roles('admin')
-  @ApiOperation({ summary: 'Move a manual clock forward: { now } or { advance: "P3D" }; 409 CLOCK_NOT_MANUAL otherwise' })
-  move(@Body() dto: MoveClockDto): ClockView {
+  @ApiOperation({ summary: 'Move a manual clock forward: { now } or { advance: "P3D" }; 409 CLOCK_NOT_MANUAL otherwise; needs programmes ["*"]' })
+  move(@Req() req: AuthenticatedRequest, @Body() dto: MoveClockDto): ClockView {
+    // One clock for every programme: moving it fires their deadlines and ends their publicity.
+    assertEveryProgramme(req.user, 'Moving the clock');
     if (!(this.clock instanceof ManualClock)) throw new ClockNotManualError();
     if ((dto.now === undefined) === (dto.advance === undefined)) {
       throw new ValidationFailedError([{ field: 'now', message: 'give exactly one of now or advance' }]);

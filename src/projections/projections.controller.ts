@@ -1,6 +1,7 @@
-import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.guard.js';
+import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
+import { assertEveryProgramme } from '../common/access.js';
 import { ProjectionRunner } from './projection-runner.js';
 import type { ProjectionStatus } from './projection-status.js';
 
@@ -24,8 +25,12 @@ export class ProjectionsController {
   @ApiOperation({
     summary: 'Rebuild a read model in the background; queries keep answering from the current generation until the switch',
   })
-  @ApiAcceptedResponse({ description: 'The projection status, with `rebuild` progress; 404 PROJECTION_NOT_FOUND for an unknown name' })
-  async rebuild(@Param('name') name: string): Promise<ProjectionStatus> {
+  @ApiAcceptedResponse({
+    description: 'The projection status, with `rebuild` progress; 404 PROJECTION_NOT_FOUND for an unknown name; 403 for a token without programmes ["*"]',
+  })
+  async rebuild(@Req() req: AuthenticatedRequest, @Param('name') name: string): Promise<ProjectionStatus> {
+    // A read model holds every programme's records: its rebuild is the whole service's business.
+    assertEveryProgramme(req.user, 'A rebuild');
     return this.runner.rebuild(name);
   }
 }

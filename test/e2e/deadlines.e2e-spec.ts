@@ -162,6 +162,11 @@ describe('deadlines (HTTP, CLOCK=manual)', () => {
   it('moves the manual clock for an admin only, forward only', async () => {
     const app = await start(MANUAL('2025-09-26T02:00:00Z'));
     expect((await app.request('POST', '/api/admin/clock', { token: app.token('office'), body: { advance: 'P1D' } })).status).toBe(403);
+    // One clock for every programme: an admin of one programme may not move it for the others.
+    const scoped = await app.request('POST', '/api/admin/clock', { token: app.token('admin', ['zibo-leader']), body: { advance: 'P1D' } });
+    expect(scoped.status).toBe(403);
+    expect(scoped.body).toMatchObject({ code: 'FORBIDDEN', detail: expect.stringContaining('zibo-leader') });
+    expect((await app.request('GET', '/api/admin/clock', { token: app.token('admin') })).body.now).toBe('2025-09-26T02:00:00.000Z');
     const moved = await app.request('POST', '/api/admin/clock', { token: app.token('admin'), body: { now: '2025-09-27T00:00:00+08:00' } });
     expect(moved.body.now).toBe('2025-09-26T16:00:00.000Z');
     const back = await app.request('POST', '/api/admin/clock', { token: app.token('admin'), body: { now: '2025-09-01T00:00:00Z' } });

@@ -50,6 +50,13 @@ describe('projections (HTTP)', () => {
 
   it('rebuilds on an admin request (202), then switches to the new generation', async () => {
     expect((await t.request('POST', '/api/projections/sample-submissions/rebuild', { token: t.token('auditor') })).status).toBe(403);
+    // A read model holds every programme's records: an admin of some programmes may not rebuild it.
+    for (const scoped of [t.token('admin', ['jinan-mayor']), t.token('admin', ['*'], '督导', 'admin-t', ['jinan-mayor-2024'])]) {
+      const refused = await t.request('POST', '/api/projections/sample-submissions/rebuild', { token: scoped });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ code: 'FORBIDDEN', detail: expect.stringContaining('acts on every programme') });
+    }
+    expect((await t.request('GET', '/api/projections', { token: t.token('admin') })).body.projections[0]).toMatchObject({ generation: 1, rebuild: null });
     const res = await t.request('POST', '/api/projections/sample-submissions/rebuild', { token: t.token('admin') });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ name: 'sample-submissions' });
