@@ -231,7 +231,7 @@ export async function jinanTermAwarded(office: AwardClient, applicant: Applicant
  */
 export async function supervisionDissolved(office: AwardClient, termId: string): Promise<void> {
   for (let waited = 0; ; waited += 50) {
-    const { deadlines } = expectOk(await office.get('/deadlines?status=fulfilled')) as { deadlines: Array<{ kind: string; termId: string }> };
+    const { deadlines } = expectOk(await office.get(`/deadlines?status=fulfilled&termId=${termId}`)) as { deadlines: Array<{ kind: string; termId: string }> };
     if (deadlines.some((d) => d.kind === 'supervision-term' && d.termId === termId)) return;
     if (waited > 10_000) throw new Error(`the supervision group of ${termId} was not dissolved`);
     await new Promise((resolve) => setTimeout(resolve, 50));

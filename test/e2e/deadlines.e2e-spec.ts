@@ -32,27 +32,32 @@ async function ok(t: TestApp, method: string, path: string, body: object, token:
   return res.body;
 }
 
-/** 淄博 2025: one organisation through the review to the proposed list, publicity from Friday 2025-09-26. */
-async function zibotoPublicity(t: TestApp): Promise<{ applicationId: string; termId: string }> {
+/** 淄博 2025: `count` organisations (default one) through the review to the proposed list, publicity from Friday 2025-09-26. */
+async function zibotoPublicity(t: TestApp, count = 1): Promise<{ applicationId: string; termId: string; applicationIds: string[] }> {
   const office = t.token('office', ['zibo-leader']);
   const { termId } = await ok(t, 'POST', '/api/programmes/zibo-leader/terms', { year: 2025, noticeDate: '2025-05-05', applicationDeadline: '2025-06-30', occurredAt: '2025-05-05' }, office);
-  const { id } = await ok(t, 'POST', '/api/applications', {
-    termId,
-    applicant: { kind: 'organisation', id: withUsccCheck('913703000000000001'.slice(0, 17)), name: '淄博某公司' },
-    channel: { kind: 'county', recommender: '张店区市场监督管理局' },
-    declaration: { operatingSince: '2000-01-01', exclusions: Object.fromEntries(ZIBO.eligibility.exclusions.map((e) => [e.code, false])) },
-    occurredAt: '2025-05-10',
-  }, office);
-  for (let i = 0; i < 10; i++) {
-    const view = (await t.request('GET', `/api/applications/${id}`, { token: office })).body;
-    const next = Object.keys(STEPS).find((step) => view.acceptedCommands.includes(step));
-    if (!next) break;
-    await ok(t, 'POST', `/api/applications/${id}/${next}`, { ...STEPS[next], occurredAt: '2025-09-01' }, office);
+  const applicationIds: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const { id } = await ok(t, 'POST', '/api/applications', {
+      termId,
+      applicant: { kind: 'organisation', id: withUsccCheck(`9137030000000000${n}`), name: `淄博某公司${n}` },
+      channel: { kind: 'county', recommender: '张店区市场监督管理局' },
+      declaration: { operatingSince: '2000-01-01', exclusions: Object.fromEntries(ZIBO.eligibility.exclusions.map((e) => [e.code, false])) },
+      occurredAt: '2025-05-10',
+    }, office);
+    for (let i = 0; i < 10; i++) {
+      const view = (await t.request('GET', `/api/applications/${id}`, { token: office })).body;
+      const next = Object.keys(STEPS).find((step) => view.acceptedCommands.includes(step));
+      if (!next) break;
+      await ok(t, 'POST', `/api/applications/${id}/${next}`, { ...STEPS[next], occurredAt: '2025-09-01' }, office);
+    }
+    applicationIds.push(id);
   }
-  await ok(t, 'POST', `/api/terms/${termId}/proposed-list`, { entries: [{ applicationId: id, tier: 'leader' }], occurredAt: '2025-09-20' }, office);
+  const entries = applicationIds.map((applicationId) => ({ applicationId, tier: 'leader' }));
+  await ok(t, 'POST', `/api/terms/${termId}/proposed-list`, { entries, occurredAt: '2025-09-20' }, office);
   const publicity = await ok(t, 'POST', `/api/terms/${termId}/publicity`, { startDate: '2025-09-26', round: 1, occurredAt: '2025-09-26' }, office);
   expect(publicity.state).toBe('publicity');
-  return { applicationId: id, termId };
+  return { applicationId: applicationIds[0]!, termId, applicationIds };
 }
 
 const MANUAL = (start: string) => ({ CLOCK: 'manual', CLOCK_START: start });
@@ -157,6 +162,37 @@ describe('deadlines (HTTP, CLOCK=manual)', () => {
     const bad = await app.request('GET', '/api/deadlines?due-before=tomorrow', { token: app.token('office') });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('narrows GET /api/deadlines to a term and bounds the answer (limit, total, truncated)', async () => {
+    const app = await start(MANUAL('2025-09-26T02:00:00Z'));
+    const { termId, applicationIds } = await zibotoPublicity(app, 2);
+    const office = app.token('office', ['zibo-leader']);
+    const all = await eventually(
+      () => app.request('GET', `/api/deadlines?termId=${termId}`, { token: office }),
+      (res) => res.body?.deadlines?.length === 2,
+    );
+    expect(all.body).toMatchObject({ total: 2, truncated: false });
+    // Same due time: ordered by id.
+    const ids = applicationIds.map((id) => `publicity-end:${id}:1`).sort();
+    expect(all.body.deadlines.map((d: { id: string }) => d.id)).toEqual(ids);
+    const first = await app.request('GET', `/api/deadlines?termId=${termId}&limit=1`, { token: office });
+    expect(first.body).toMatchObject({ total: 2, truncated: true, deadlines: [expect.objectContaining({ id: ids[0] })] });
+    expect(first.body.deadlines).toHaveLength(1);
+    // Nothing of the term is settled yet.
+    expect((await app.request('GET', `/api/deadlines?termId=${termId}&status=fulfilled`, { token: office })).body).toMatchObject({ total: 0, deadlines: [] });
+
+    expect((await app.request('GET', '/api/deadlines?termId=zibo-leader-2099', { token: office })).status).toBe(404);
+    const outOfScope = await app.request('GET', `/api/deadlines?termId=${termId}`, { token: app.token('auditor', ['chanhe-district']) });
+    expect(outOfScope.status).toBe(403);
+    const boundElsewhere = app.token('auditor', ['zibo-leader'], '审计', 'auditor-t', ['zibo-leader-2026']);
+    expect((await app.request('GET', `/api/deadlines?termId=${termId}`, { token: boundElsewhere })).status).toBe(403);
+    for (const limit of ['0', 'ten', '5001', '-1']) {
+      const refused = await app.request('GET', `/api/deadlines?limit=${limit}&status=done`, { token: office });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'status']);
+    }
+    expect((await app.request('GET', '/api/deadlines?termId=bad%20id', { token: office })).status).toBe(400);
   });
 
   it('moves the manual clock for an admin only, forward only', async () => {
