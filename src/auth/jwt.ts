@@ -17,6 +17,12 @@ export interface TokenClaims {
   terms?: string[];
   iat?: number;
   exp?: number;
+  /**
+   * Not a claim: set per request by the AuthGuard to the token's roles that the route admits,
+   * the capacity in which the caller acts on this call (a token with supervisor and auditor
+   * reads the objection log as a supervisor, a term as either).
+   */
+  actingAs?: Role[];
 }
 
 export class InvalidTokenError extends Error {}

@@ -60,8 +60,14 @@ export async function currentTerms(user: TokenClaims, records: SupervisionRecord
   return user.terms.filter((_, index) => dissolved[index] === null);
 }
 
+/**
+ * A supervision group's member: a token bound to terms acting on this call as a supervisor only
+ * (the roles of the token that the route admits, AuthGuard's `actingAs`). A token that also
+ * holds a role the route admits (an auditor's, the office's) keeps that role's access when the
+ * group is dissolved; on a route only the supervisor role opens, it is the member's token.
+ */
 function isGroupMember(user: TokenClaims): boolean {
-  return user.terms !== undefined && user.roles.every((role) => role === 'supervisor');
+  return user.terms !== undefined && (user.actingAs ?? user.roles).every((role) => role === 'supervisor');
 }
 
 /**

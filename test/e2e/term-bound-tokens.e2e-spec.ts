@@ -174,4 +174,16 @@ describe('a dissolved supervision group’s tokens stop (济南 第九条)', () 
     expectOk(await group.get(`/terms/${term}`));
     expectOk(await new AwardClient(t, t.token('office', ['jinan-mayor'], '办公室', 'office-2019', [term])).get(`/terms/${term}`));
   });
+
+  it('judges a token with several roles by the ones the call admits: a supervisor-only call is the member’s, ended with the group', async () => {
+    const both = new AwardClient(t, t.token(['supervisor', 'auditor'], ['jinan-mayor'], '钱审计', 'member-auditor-2019', [term]));
+    // The objection log admits the supervisor and the office: this token reads it as the group's member.
+    const log = await both.get(`/objections?termId=${term}`);
+    expectProblem(log, 403, 'FORBIDDEN');
+    expect(log.body.rule).toMatchObject({ programme: 'jinan-mayor', article: '第九条' });
+    expect(expectOk(await both.get(`/objections?programmeId=jinan-mayor&minPosition=${head}`)).data.objections).toEqual([]);
+    // The term and its quota admit the auditor too: that role's access goes on.
+    expectOk(await both.get(`/terms/${term}`));
+    expectOk(await both.get(`/terms/${term}/quota`));
+  });
 });
