@@ -19,7 +19,7 @@ export interface OffThreadBuilder {
   parallelism: number;
 }
 
-interface State {
+export interface OffThreadState {
   generation: number;
   running: boolean;
   progress?: RebuildProgress;
@@ -35,7 +35,7 @@ const GATHER_MS = 100;
  * parallelism (rebuild-partition.ts), each group one build reading the store once.
  */
 export class OffThreadBuilds {
-  private readonly states = new Map<string, State>();
+  private readonly states = new Map<string, OffThreadState>();
   private queued: Array<Projection<unknown>> = [];
   private readonly builds = new Set<OffThreadBuild>();
   private stopped = false;
@@ -61,7 +61,7 @@ export class OffThreadBuilds {
   }
 
   /** What a build of `generation` reported last, if this runner started it. */
-  stateOf(name: string, generation: number): Readonly<State> | undefined {
+  stateOf(name: string, generation: number): Readonly<OffThreadState> | undefined {
     const state = this.states.get(name);
     return state?.generation === generation ? state : undefined;
   }

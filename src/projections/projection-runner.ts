@@ -5,10 +5,12 @@ import type { Clock } from '../clock/clock.js';
 import type { EventStore } from '../event-store/event-store.port.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type OffThreadBuilder, OffThreadBuilds } from './off-thread-builds.js';
-import { type FollowerLogger, ProjectionFollower, withinMs } from './projection-follower.js';
+import { CommitSignals } from './commit-signals.js';
+import { StallWatch, rebuildProgress } from './lane-watch.js';
+import { type FollowerLogger, ProjectionFollower } from './projection-follower.js';
 import { ProjectionLane } from './projection-lane.js';
 import type { GenerationState, GenerationStatus, ProjectionStore } from './projection-store.port.js';
-import { type ProjectionStatus, type RebuildProgress, UnknownProjectionError } from './projection-status.js';
+import { type ProjectionStatus, UnknownProjectionError } from './projection-status.js';
 
 const MiB = 2 ** 20;
 
@@ -66,15 +68,12 @@ interface Entry {
  */
 export class ProjectionRunner {
   private readonly entries = new Map<string, Entry>();
-  private readonly watched = new WeakMap<ProjectionLane, { checkpoint: number; since: number }>();
   private readonly followers: Partial<Record<GenerationStatus, ProjectionFollower>> = {};
-  private readonly commitListeners = new Map<string, Set<() => void>>();
-  /** Per projection: the checkpoint of the last live commit that changed its index, and who waits for the next. */
-  private readonly indexChanges = new Map<string, { at: number; waiting: Set<() => void> }>();
+  private readonly signals = new CommitSignals();
+  private readonly stalls: StallWatch;
   private readonly logger: FollowerLogger;
   private readonly batchSize: number;
   private readonly watchdogIntervalMs: number;
-  private readonly stallAfterMs: number;
   private readonly followLive: boolean;
   private watchdog: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -92,7 +91,7 @@ export class ProjectionRunner {
     this.logger = options.logger ?? new Logger('Projections');
     this.batchSize = options.batchSize ?? 500;
     this.watchdogIntervalMs = options.watchdogIntervalMs ?? 5000;
-    this.stallAfterMs = options.stallAfterMs ?? 30_000;
+    this.stalls = new StallWatch(options.stallAfterMs ?? 30_000, this.watchdogIntervalMs);
     this.followLive = options.followLive ?? true;
     for (const projection of projections) {
       if (!PROJECTION_NAME.test(projection.name)) throw new Error(`Invalid projection name: '${projection.name}'`);
@@ -133,8 +132,7 @@ export class ProjectionRunner {
       entry.live = entry.building = undefined;
     }
     await Promise.all(Object.values(this.followers).map((follower) => follower.stop()));
-    for (const name of this.commitListeners.keys()) this.notify(name);
-    for (const changes of this.indexChanges.values()) for (const wake of [...changes.waiting]) wake();
+    this.signals.wakeAll();
   }
 
   /** Starts building a new generation from position 0 (or resumes the one being built). */
@@ -163,20 +161,13 @@ export class ProjectionRunner {
    */
   async indexChangedSince(name: string, checkpoint: number, ms: number): Promise<boolean> {
     this.entry(name);
-    const changes = this.indexChangesOf(name);
-    if (changes.at > checkpoint) return true;
-    let wake!: () => void;
-    const woken = new Promise<boolean>((resolve) => (wake = () => resolve(true)));
-    changes.waiting.add(wake);
-    const changed = await withinMs(woken, ms);
-    changes.waiting.delete(wake);
-    return changed === true;
+    return this.signals.indexChangedSince(name, checkpoint, ms);
   }
 
   /** Resolves when `name` has no generation under construction by this process (in its thread or a worker). */
   async whenRebuilt(name: string, pollMs = 100): Promise<void> {
     const entry = this.entry(name);
-    while ((entry.building || this.offThread?.isBuilding(name)) && this.running) await this.nextCommit(name, pollMs);
+    while ((entry.building || this.offThread?.isBuilding(name)) && this.running) await this.signals.nextCommit(name, pollMs);
   }
 
   /**
@@ -191,7 +182,7 @@ export class ProjectionRunner {
       if ((checkpoint?.position ?? 0) >= minPosition) return true;
       const remaining = deadline - performance.now();
       if (remaining <= 0 || !this.running) return false;
-      await this.nextCommit(name, Math.min(remaining, 100));
+      await this.signals.nextCommit(name, Math.min(remaining, 100));
     }
   }
 
@@ -215,7 +206,7 @@ export class ProjectionRunner {
     const status: ProjectionStatus = {
       name,
       version: entry.projection.version,
-      status: this.liveStatus(live, lagEvents),
+      status: this.stalls.liveStatus(live, lagEvents),
       generation: state.active,
       activeVersion: active?.version ?? null,
       checkpoint,
@@ -226,7 +217,13 @@ export class ProjectionRunner {
       updatedAt: active?.updatedAt ?? null,
       restarts: entry.restarts,
       error: live?.error ?? null,
-      rebuild: building ? this.progress(entry, building, head) : null,
+      rebuild: building
+        ? rebuildProgress(building, head, {
+            elsewhere: this.offThread?.stateOf(name, building.generation),
+            mine: entry.building?.generation === building.generation ? entry.building : undefined,
+            startedAt: entry.rebuildStartedAt,
+          })
+        : null,
     };
     this.metrics?.projectionCheckpoint.set({ projection: name }, checkpoint);
     this.metrics?.projectionLagEvents.set({ projection: name }, lagEvents);
@@ -245,7 +242,7 @@ export class ProjectionRunner {
           if (!this.running) return;
           await this.serial(entry, () => this.reconcile(entry, false));
           for (const lane of [entry.live, entry.building]) {
-            if (lane && this.isStalled(lane, head)) await this.serial(entry, () => this.restart(entry, lane, head));
+            if (lane && this.stalls.isStalled(lane, head)) await this.serial(entry, () => this.restart(entry, lane, head));
           }
           await this.maybeActivate(entry);
           await this.status(entry.projection.name, head);
@@ -326,9 +323,9 @@ export class ProjectionRunner {
     await this.serial(entry, () => this.reconcile(entry, false));
     if (ok) {
       // A switch to a rebuilt generation counts as an index change (indexChangedSince).
-      this.indexChanged(name, (await this.store.activeCheckpoint(name))?.position ?? 0);
+      this.signals.indexChanged(name, (await this.store.activeCheckpoint(name))?.position ?? 0);
     }
-    this.notify(name);
+    this.signals.committed(name);
   }
 
   /** A lane on `generation`, attached to the follower of its role (`restart`: start its subscription over). */
@@ -344,8 +341,8 @@ export class ProjectionRunner {
       onCommit: async (committed) => {
         if (committed.role === 'live') {
           this.metrics?.projectionCheckpoint.set({ projection: name }, committed.checkpoint);
-          if (committed.lastCommitChangedIndex) this.indexChanged(name, committed.checkpoint);
-          this.notify(name);
+          if (committed.lastCommitChangedIndex) this.signals.indexChanged(name, committed.checkpoint);
+          this.signals.committed(name);
         } else await this.maybeActivate(entry);
       },
       // A conflict means another writer moved on (or switched generations): resync now.
@@ -396,15 +393,15 @@ export class ProjectionRunner {
         this.followerFor('live').attach(building);
       } else building.state = 'stopped';
       this.logger.log(`Projection ${name}: generation ${building.generation} is active (applied up to ${building.checkpoint})`);
-      this.indexChanged(name, building.checkpoint);
-      this.notify(name);
+      this.signals.indexChanged(name, building.checkpoint);
+      this.signals.committed(name);
     });
   }
 
   private async restart(entry: Entry, lane: ProjectionLane, head: number): Promise<void> {
     if (entry.live !== lane && entry.building !== lane) return;
     const name = entry.projection.name;
-    const since = this.watched.get(lane)?.since ?? lane.lastProgressAt;
+    const since = this.stalls.stuckSince(lane) ?? lane.lastProgressAt;
     this.logger.warn(
       `Projection ${name} generation ${lane.generation}: no progress for ${Math.round((performance.now() - since) / 1000)} s ` +
         `at position ${lane.checkpoint} while the head is ${head} (${lane.state}${lane.error ? `: ${lane.error}` : ''}); restarting its subscription`,
@@ -417,67 +414,6 @@ export class ProjectionRunner {
     if (entry.live === lane) entry.live = next;
     else entry.building = next;
     if (!next) await this.reconcile(entry, false);
-  }
-
-  /** Behind the head without applying anything since the watchdog first saw it behind, for stallAfterMs. */
-  private isStalled(lane: ProjectionLane, head: number): boolean {
-    const now = performance.now();
-    if (lane.state === 'running' && lane.checkpoint >= head) {
-      this.watched.delete(lane);
-      return false;
-    }
-    const seen = this.watched.get(lane);
-    if (!seen || seen.checkpoint !== lane.applied) {
-      this.watched.set(lane, { checkpoint: lane.applied, since: now });
-      return false;
-    }
-    return now - seen.since >= this.stallAfterMs;
-  }
-
-  private liveStatus(live: ProjectionLane | undefined, lagEvents: number): ProjectionStatus['status'] {
-    if (!live) return 'idle';
-    if (live.state === 'failed') return 'failed';
-    const seen = this.watched.get(live);
-    if (lagEvents > 0 && seen && performance.now() - seen.since >= this.watchdogIntervalMs) return 'stalled';
-    return lagEvents === 0 ? 'live' : 'catching-up';
-  }
-
-  private progress(entry: Entry, building: GenerationState, head: number): RebuildProgress {
-    const at = (checkpoint: number, rest: Pick<RebuildProgress, 'eventsPerSecond' | 'etaSeconds' | 'state' | 'error'>): RebuildProgress => ({
-      generation: building.generation,
-      version: building.version,
-      checkpoint,
-      head,
-      percent: head > 0 ? Math.min(100, Math.floor((checkpoint / head) * 1000) / 10) : 100,
-      ...rest,
-    });
-    const elsewhere = this.offThread?.stateOf(entry.projection.name, building.generation);
-    if (elsewhere) {
-      // Built by a worker of this process: its last report (its checkpoint in memory, rate, ETA).
-      const reported = elsewhere.progress;
-      return at(Math.max(reported?.checkpoint ?? 0, building.position), {
-        eventsPerSecond: elsewhere.running ? (reported?.eventsPerSecond ?? null) : null,
-        etaSeconds: elsewhere.running ? (reported?.etaSeconds ?? null) : null,
-        state: elsewhere.running ? 'running' : 'failed',
-        error: elsewhere.error ?? null,
-      });
-    }
-    const mine = entry.building?.generation === building.generation ? entry.building : undefined;
-    // Where the build stands in memory (commits come every so many events while it catches up).
-    const checkpoint = mine?.applied ?? building.position;
-    let eventsPerSecond: number | null = null;
-    let etaSeconds: number | null = null;
-    if (mine && entry.rebuildStartedAt) {
-      const seconds = (performance.now() - entry.rebuildStartedAt.at) / 1000;
-      eventsPerSecond = seconds > 0 ? Math.round((checkpoint - entry.rebuildStartedAt.position) / seconds) : null;
-      etaSeconds = eventsPerSecond ? Math.ceil(Math.max(0, head - checkpoint) / eventsPerSecond) : null;
-    }
-    return at(checkpoint, {
-      eventsPerSecond,
-      etaSeconds,
-      state: !mine ? 'elsewhere' : mine.state === 'failed' ? 'failed' : 'running',
-      error: mine?.error ?? null,
-    });
   }
 
   private async ageOfEventAfter(checkpoint: number): Promise<number> {
@@ -501,38 +437,5 @@ export class ProjectionRunner {
 
   private now(): string {
     return this.clock.now().toISOString();
-  }
-
-  private indexChangesOf(name: string): { at: number; waiting: Set<() => void> } {
-    let changes = this.indexChanges.get(name);
-    if (!changes) this.indexChanges.set(name, (changes = { at: 0, waiting: new Set() }));
-    return changes;
-  }
-
-  private indexChanged(name: string, checkpoint: number): void {
-    const changes = this.indexChangesOf(name);
-    changes.at = Math.max(changes.at, checkpoint);
-    const waiting = [...changes.waiting];
-    changes.waiting.clear();
-    for (const wake of waiting) wake();
-  }
-
-  private notify(name: string): void {
-    const listeners = this.commitListeners.get(name);
-    if (!listeners) return;
-    this.commitListeners.delete(name);
-    for (const wake of listeners) wake();
-  }
-
-  /** Resolves at the next commit or activation of `name`, or after `ms`. */
-  private nextCommit(name: string, ms: number): Promise<void> {
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    const listeners = this.commitListeners.get(name) ?? new Set();
-    listeners.add(wake);
-    this.commitListeners.set(name, listeners);
-    return withinMs(woken, ms).then(() => {
-      this.commitListeners.get(name)?.delete(wake);
-    });
   }
 }
