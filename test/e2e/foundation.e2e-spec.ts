@@ -53,6 +53,14 @@ describe('foundation conventions (HTTP)', () => {
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('FORBIDDEN');
     });
+
+    it('lets a token without roles call what any authenticated user may, and nothing else', async () => {
+      const roleless = t.token([]);
+      expect((await t.request('GET', '/api/programmes', { token: roleless })).status).toBe(200);
+      const refused = await t.request('GET', '/api/metrics', { token: roleless });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('FORBIDDEN');
+    });
   });
 
   it('exposes Prometheus metrics for requests, latencies, appends and store errors', async () => {
