@@ -125,6 +125,20 @@ export function eventStoreContract(
         }
         expect(await store.readStream(id)).toHaveLength(2);
       });
+
+      it('lets exactly one of many concurrent creators of a new stream win no_stream', async () => {
+        const id = stream();
+        const writers = [store, await harness.open(), await harness.open()];
+        const attempts = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) => writers[i % writers.length]!.append(id, [makeEvent()], { expectedRevision: 'no_stream' })),
+        );
+        expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+        for (const failed of attempts.filter((a) => a.status === 'rejected')) {
+          expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+          expect((failed as PromiseRejectedResult).reason.actualRevision).toBe(0);
+        }
+        expect(await store.readStream(id)).toHaveLength(1);
+      });
     });
 
     describe('idempotent retries', () => {
