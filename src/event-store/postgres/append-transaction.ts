@@ -94,15 +94,9 @@ async function lockHeads(client: PoolClient, sql: Statements, requests: AppendRe
   const heads = new Map<string, Head>();
   const sorted = [...requests].sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
   for (const { streamId, events } of sorted) {
-    // An existing stream (most appends) is locked in one round trip. Only a new one gets a
-    // placeholder head first, then locks it; a request writing nothing creates no placeholder.
-    let { rows } = await client.query<HeadRow>(sql.lockStreamHead, [streamId]);
-    if (rows.length === 0 && events.length > 0) {
-      // Two creators of one stream: the second's INSERT waits on the first's uncommitted row,
-      // then does nothing, and its lock below waits for the first's COMMIT.
-      await client.query(sql.createStreamHead, [streamId, GENESIS_HASH]);
-      ({ rows } = await client.query<HeadRow>(sql.lockStreamHead, [streamId]));
-    }
+    // A request writing nothing only needs to read the head; it creates no placeholder.
+    if (events.length > 0) await client.query(sql.createStreamHead, [streamId, GENESIS_HASH]);
+    const { rows } = await client.query<HeadRow>(sql.lockStreamHead, [streamId]);
     heads.set(streamId, toHead(rows[0]));
   }
   return heads;
