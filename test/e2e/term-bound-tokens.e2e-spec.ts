@@ -7,7 +7,7 @@
  */
 import type { Role } from '../../src/auth/jwt.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
-import { AwardClient, candidates, expectOk, expectProblem, supervisionDissolved, uscc } from './award-support.js';
+import { AwardClient, candidates, closePublicity, expectOk, expectProblem, supervisionDissolved, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
 
 const XINZHOU = 'xinzhou-mayor';
@@ -146,8 +146,7 @@ describe('a dissolved supervision group’s tokens stop (济南 第九条)', () 
     expect(received.objectionStatus).toBe('not-admitted');
     // The round ended in 2019 and the scheduler runs on the system clock: it may close the round
     // before the office does (the objection was not admitted, so nothing holds it open).
-    const closed = await office.post(`/applications/${won}/close-publicity`, { occurredAt: '2019-10-10' });
-    if (closed.status !== 200) expect(closed.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', currentState: 'publicityClosed' });
+    await closePublicity(office, won, '2019-10-10');
     expectOk(await office.post(`/terms/${term}/approval`, { decisionDate: '2019-10-25', documentNo: '济政字〔2019〕1号', occurredAt: '2019-10-25' }));
     // The group served until 24:00 of the decision day, long past: the scheduler records the end.
     await supervisionDissolved(office, term);
