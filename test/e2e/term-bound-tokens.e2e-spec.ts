@@ -7,7 +7,7 @@
  */
 import type { Role } from '../../src/auth/jwt.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
-import { AwardClient, candidates, closePublicity, expectOk, expectProblem, supervisionDissolved, uscc } from './award-support.js';
+import { AwardClient, candidates, expectOk, expectProblem, supervisionDissolved, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
 
 const XINZHOU = 'xinzhou-mayor';
@@ -129,8 +129,11 @@ describe('a dissolved supervision group’s tokens stop (济南 第九条)', () 
   let head: number;
 
   beforeAll(async () => {
-    t = await startApp();
-    const office = new AwardClient(t, t.token('office', ['jinan-mayor'], '济南评定办'));
+    // The set-up runs without the deadline scheduler: the 2019 round ended long ago, and on the
+    // system clock the scheduler would close it at any moment, racing the objection below. The
+    // server is then restarted on the same data with the scheduler, to record the group's end.
+    const setup = await startApp({}, { deadlineScheduler: false });
+    const office = new AwardClient(setup, setup.token('office', ['jinan-mayor'], '济南评定办'));
     term = await office.openTerm('jinan-mayor', 2019, '2019-03-01', '2019-04-30');
     const [won] = await candidates(office, 'jinan-mayor', term, [{ kind: 'organisation', id: uscc('370100', 70), name: '济南某精密机械有限公司' }], {
       submittedOn: '2019-03-10',
@@ -144,12 +147,12 @@ describe('a dissolved supervision group’s tokens stop (济南 第九条)', () 
     const objector = { anonymous: false, name: '孙七', contact: '13600000000', consentToDisclose: false };
     const received = expectOk(await office.post(`/applications/${won}/objections`, { objector, grounds: '质量数据不实', evidenceProvided: true, occurredAt: '2019-09-30' }), 201);
     expect(received.objectionStatus).toBe('not-admitted');
-    // The round ended in 2019 and the scheduler runs on the system clock: it may close the round
-    // before the office does (the objection was not admitted, so nothing holds it open).
-    await closePublicity(office, won, '2019-10-10');
+    expectOk(await office.post(`/applications/${won}/close-publicity`, { occurredAt: '2019-10-10' }));
     expectOk(await office.post(`/terms/${term}/approval`, { decisionDate: '2019-10-25', documentNo: '济政字〔2019〕1号', occurredAt: '2019-10-25' }));
+    await setup.close({ keepData: true });
+    t = await startApp({}, {}, setup.dataDir);
     // The group served until 24:00 of the decision day, long past: the scheduler records the end.
-    await supervisionDissolved(office, term);
+    await supervisionDissolved(new AwardClient(t, t.token('office', ['jinan-mayor'], '济南评定办')), term);
     head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
   });
 
