@@ -5,11 +5,14 @@ import { CLOCK, type Clock, ManualClock, SystemClock } from './clock/clock.js';
 import { JWT_SECRET } from './auth/auth.guard.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import { EVENT_STORE, type EventStore } from './event-store/event-store.port.js';
-import { createEventStore } from './event-store/create-event-store.js';
+import { EMBEDDED_EVENTS_FILE, createEventStore } from './event-store/create-event-store.js';
+import { SqliteEventStore } from './event-store/sqlite/sqlite-event-store.js';
 import { InstrumentedEventStore } from './event-store/instrumented-event-store.js';
 import { IDEMPOTENCY_STORE, type IdempotencyStore, SqliteIdempotencyStore } from './http/idempotency.store.js';
 import { METRICS, Metrics } from './observability/metrics.js';
 import { sharedPostgres } from './projections/create-projection-store.js';
+
+const IDEMPOTENCY_FILE = 'idempotency.db';
 
 /** Infrastructure every feature module uses: config, clock, metrics, the event store, auth secret. */
 @Global()
@@ -36,14 +39,22 @@ export class CoreModule implements OnApplicationShutdown {
         { provide: JWT_SECRET, useValue: resolveJwtSecret(config.dataDir, config.jwtSecret).secret },
         {
           provide: EVENT_STORE,
-          useFactory: async () => new InstrumentedEventStore(overrides.store ?? (await createEventStore(config)), metrics),
+          useFactory: async () => {
+            const store = overrides.store ?? (await createEventStore(config));
+            if (store instanceof SqliteEventStore) metrics.watchWalCheckpoints(EMBEDDED_EVENTS_FILE, () => store.walCheckpointStats());
+            return new InstrumentedEventStore(store, metrics);
+          },
         },
         {
           provide: IDEMPOTENCY_STORE,
           // In PostgreSQL wherever the read models are, so instances behind a load balancer share the records.
           useFactory: async (): Promise<IdempotencyStore> => {
             const postgres = sharedPostgres(config);
-            if (!postgres) return new SqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+            if (!postgres) {
+              const store = new SqliteIdempotencyStore(join(config.dataDir, IDEMPOTENCY_FILE), { walCheckpoints: 'background' });
+              metrics.watchWalCheckpoints(IDEMPOTENCY_FILE, () => store.walCheckpointStats());
+              return store;
+            }
             const { PostgresIdempotencyStore } = await import('./http/postgres-idempotency.store.js');
             return PostgresIdempotencyStore.open(postgres);
           },

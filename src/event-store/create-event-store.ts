@@ -9,8 +9,9 @@ export const EMBEDDED_EVENTS_FILE = 'events.db';
 export async function createEventStore(config: AppConfig): Promise<EventStore> {
   switch (config.eventStore) {
     case 'sqlite':
-      // The server's thread does not wait on the disk for appends: their fsyncs run in libuv's pool.
-      return new SqliteEventStore({ filename: join(config.dataDir, EMBEDDED_EVENTS_FILE), fsync: 'off-loop' });
+      // The server's thread does not wait on the disk for appends: their fsyncs run in libuv's pool,
+      // and checkpoints of the log in a worker thread.
+      return new SqliteEventStore({ filename: join(config.dataDir, EMBEDDED_EVENTS_FILE), fsync: 'off-loop', walCheckpoints: 'background' });
     case 'postgres': {
       const { PostgresEventStore } = await import('./postgres/postgres-event-store.js');
       return PostgresEventStore.open({ connectionString: config.databaseUrl!, schema: config.databaseSchema });

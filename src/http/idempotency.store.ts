@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { type WalCheckpointStats, WalCheckpointer, backgroundCheckpoints } from '../event-store/sqlite/wal-checkpointer.js';
 
 export const IDEMPOTENCY_STORE = Symbol.for('IDEMPOTENCY_STORE');
 
@@ -28,8 +29,10 @@ const STALE_PENDING_MS = 60_000;
 
 export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly db: Database.Database;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
-  constructor(filename: string) {
+  /** `walCheckpoints: 'background'` (the server's): the log is checkpointed by a worker (wal-checkpointer.ts). */
+  constructor(filename: string, options: { walCheckpoints?: 'in-commit' | 'background' } = {}) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
@@ -41,6 +44,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL,
       state TEXT NOT NULL, response TEXT, created_ms INTEGER NOT NULL,
       PRIMARY KEY (scope, key)) WITHOUT ROWID`);
+    this.checkpointer = options.walCheckpoints === 'background' && filename !== ':memory:' ? backgroundCheckpoints(this.db) : undefined;
   }
 
   async reserve(scope: string, key: string, requestHash: string, nowMs: number): Promise<Reservation> {
@@ -76,7 +80,13 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.db.prepare("DELETE FROM idempotency WHERE scope = ? AND key = ? AND state = 'pending'").run(scope, key);
   }
 
+  /** What the background checkpointer has done, when there is one (metrics). */
+  walCheckpointStats(): WalCheckpointStats | undefined {
+    return this.checkpointer?.stats();
+  }
+
   async close(): Promise<void> {
+    await this.checkpointer?.close();
     this.db.close();
   }
 }

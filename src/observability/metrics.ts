@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WalCheckpointStats } from '../event-store/sqlite/wal-checkpointer.js';
 
 export const METRICS = Symbol.for('METRICS');
 
@@ -75,7 +76,51 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly walSources = new Map<string, () => WalCheckpointStats | undefined>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    const sources = this.walSources;
+    const each = (read: (stats: WalCheckpointStats) => number) =>
+      function (this: Gauge<'file'>) {
+        this.reset();
+        for (const [file, source] of sources) {
+          const stats = source();
+          if (stats) this.set({ file }, read(stats));
+        }
+      };
+    new Gauge({
+      name: 'sqlite_wal_checkpointer_up',
+      help: 'Whether the worker thread that checkpoints this SQLite file is running (0: checkpoints back in commits)',
+      labelNames: ['file'] as const,
+      registers: [this.registry],
+      collect: each((stats) => (stats.running ? 1 : 0)),
+    });
+    new Gauge({
+      name: 'sqlite_wal_checkpoints',
+      help: 'Background checkpoints that copied frames into the database file, since start',
+      labelNames: ['file'] as const,
+      registers: [this.registry],
+      collect: each((stats) => stats.checkpoints),
+    });
+    new Gauge({
+      name: 'sqlite_wal_checkpoint_seconds',
+      help: 'Time the background checkpoints took in their worker thread, since start',
+      labelNames: ['file'] as const,
+      registers: [this.registry],
+      collect: each((stats) => stats.totalMs / 1000),
+    });
+    new Gauge({
+      name: 'sqlite_wal_log_frames',
+      help: 'Frames in the write-ahead log at the checkpointer\'s last look',
+      labelNames: ['file'] as const,
+      registers: [this.registry],
+      collect: each((stats) => stats.logFrames),
+    });
+  }
+
+  /** Reports a SQLite file's background checkpoints (wal-checkpointer.ts) at each scrape. */
+  watchWalCheckpoints(file: string, stats: () => WalCheckpointStats | undefined): void {
+    this.walSources.set(file, stats);
   }
 }

@@ -21,6 +21,7 @@ import { GENESIS_HASH } from '../hash.js';
 import { AppendSignal, type PollingSource, pollingSubscription } from '../polling-subscription.js';
 import { EventWriter } from './event-writer.js';
 import { WalSync } from './wal-sync.js';
+import { type WalCheckpointStats, WalCheckpointer, backgroundCheckpoints } from './wal-checkpointer.js';
 
 const EVENT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, hash';
 
@@ -47,6 +48,12 @@ export interface SqliteEventStoreOptions {
    * default), or after it, off the event loop (wal-sync.ts; the server's choice). Equally durable.
    */
   fsync?: 'in-commit' | 'off-loop';
+  /**
+   * Who copies the WAL back into the database file: the committing connection, inside the COMMIT
+   * that takes the log past 1,000 pages (SQLite's default), or a worker thread (wal-checkpointer.ts;
+   * the server's choice). A file store only.
+   */
+  walCheckpoints?: 'in-commit' | 'background';
 }
 
 export const SQLITE_SCHEMA = `
@@ -108,6 +115,7 @@ export class SqliteEventStore implements EventStore {
   /** Set when the WAL could not be synced: what was committed may not be durable, so nothing more is accepted. */
   private failure: EventStoreUnavailableError | undefined;
   private readonly walSync: WalSync | undefined;
+  private readonly checkpointer: WalCheckpointer | undefined;
   private pending: PendingAppend[] = [];
   private readonly typeStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly groupTransaction: Database.Transaction<(group: PendingAppend[], outcomes: GroupOutcome[]) => void>;
@@ -132,6 +140,8 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SQLITE_SCHEMA);
     // The schema statement has created the WAL file (journal_mode=WAL): its fsyncs can begin.
     this.walSync = offLoop ? new WalSync(`${this.db.name}-wal`) : undefined;
+    this.checkpointer =
+      options.walCheckpoints === 'background' && options.filename !== ':memory:' ? backgroundCheckpoints(this.db) : undefined;
 
     this.pollMs = options.pollMs ?? 100;
     const cols = EVENT_COLUMNS;
@@ -370,6 +380,8 @@ export class SqliteEventStore implements EventStore {
     this.flush();
     this.closed = true;
     this.signal.notify();
+    // The worker's connection goes first: the last connection to close checkpoints and removes the log.
+    await this.checkpointer?.close();
     // Their acknowledgements wait for this fsync (or an earlier one) before the descriptor goes.
     await this.walSync?.sync().catch(() => undefined);
     this.walSync?.close();
@@ -379,6 +391,11 @@ export class SqliteEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('Event store is closed');
     if (this.failure) throw this.failure;
+  }
+
+  /** What the background checkpointer has done, when there is one (metrics). */
+  walCheckpointStats(): WalCheckpointStats | undefined {
+    return this.checkpointer?.stats();
   }
 
   /** Whether the connection commits without fsync (synchronous=NORMAL), appends being synced after it (WalSync). */

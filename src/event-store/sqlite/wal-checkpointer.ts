@@ -1,0 +1,180 @@
+/**
+ * Checkpoints of a SQLite write-ahead log in a worker thread, so that the server's thread never
+ * copies the log back into the database file or waits on that file's fsync.
+ *
+ * By default SQLite checkpoints inside the COMMIT that takes the log past 1,000 pages, on the
+ * committing connection: for the server that is its only thread, so every few hundred commands one
+ * request waits while a few megabytes are copied and the database file is fsynced (the longest
+ * waits of the paced HTTP bench). SQLite's own advice for latency-sensitive applications
+ * (https://sqlite.org/wal.html#application_initiated_checkpoints) is to run checkpoints from a
+ * separate thread instead. Here a worker opens its own connection and runs a PASSIVE checkpoint
+ * every `intervalMs`: it never blocks readers or writers, copies what no reader still needs, and
+ * syncs the log before and the database file after (synchronous=NORMAL on its connection), as an
+ * automatic checkpoint does. The next writer then restarts the log from its beginning.
+ *
+ * The server's connections to the file keep an automatic checkpoint at a much higher threshold
+ * (BACKGROUND_AUTOCHECKPOINT_PAGES) as a bound: if the worker falls behind or stops, the log still
+ * cannot grow without limit. When the worker fails, `onFailure` puts the connections back on
+ * SQLite's default. Durability is unchanged either way: appends are acknowledged once the log is
+ * synced (wal-sync.ts or synchronous=FULL), whoever checkpoints it later.
+ *
+ * The worker is an `eval` script (plain CommonJS, the driver's path passed in), so it runs the same
+ * from compiled JavaScript and from TypeScript under the test transformer.
+ */
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** SQLite's default automatic checkpoint threshold (pages). */
+export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+/** The bound kept while a worker checkpoints: 16,384 pages (64 MiB at 4 KiB pages). */
+export const BACKGROUND_AUTOCHECKPOINT_PAGES = 16_384;
+const DEFAULT_INTERVAL_MS = 100;
+
+export interface WalCheckpointStats {
+  /** Checkpoints that copied at least one frame. */
+  checkpoints: number;
+  /** Frames (pages) copied into the database file. */
+  framesCopied: number;
+  /** Total time of those checkpoints in the worker (ms): time the server's thread no longer spends. */
+  totalMs: number;
+  /** Longest of them (ms). */
+  longestMs: number;
+  /** Frames in the log at the last look, and how many of them were in the database file then. */
+  logFrames: number;
+  checkpointedFrames: number;
+  /** Whether the worker is checkpointing (false once closed or failed). */
+  running: boolean;
+  /** Why the worker stopped, when it failed. */
+  failure?: string;
+}
+
+export interface WalCheckpointerOptions {
+  intervalMs?: number;
+  /** Called once if the worker fails (the caller restores in-thread checkpoints). */
+  onFailure?: (reason: string) => void;
+}
+
+type FromWorker =
+  | { type: 'checkpoint'; ms: number; log: number; checkpointed: number; copied: number }
+  | { type: 'failed'; message: string };
+
+const WORKER_SOURCE = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const Database = require(workerData.driver);
+const db = new Database(workerData.filename, { fileMustExist: true });
+// The checkpoint syncs the log before copying and the database file after (NORMAL and FULL alike).
+db.pragma('synchronous = NORMAL');
+let timer;
+let stopped = false;
+let lastLog = -1;
+let lastCheckpointed = -1;
+function tick() {
+  timer = undefined;
+  if (stopped) return;
+  try {
+    const started = performance.now();
+    const row = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    const ms = performance.now() - started;
+    if (row.log !== lastLog || row.checkpointed !== lastCheckpointed) {
+      // Frames copied by this checkpoint: all of them after a restart of the log, else the new ones.
+      const copied = row.log < lastLog || lastCheckpointed < 0 ? row.checkpointed : Math.max(0, row.checkpointed - lastCheckpointed);
+      lastLog = row.log;
+      lastCheckpointed = row.checkpointed;
+      parentPort.postMessage({ type: 'checkpoint', ms, log: row.log, checkpointed: row.checkpointed, copied });
+    }
+  } catch (error) {
+    // SQLITE_BUSY: another connection is checkpointing (a rebuild worker's, say); try next time.
+    if (!(error && error.code === 'SQLITE_BUSY')) {
+      stopped = true;
+      parentPort.postMessage({ type: 'failed', message: String((error && error.message) || error) });
+      db.close();
+      return;
+    }
+  }
+  timer = setTimeout(tick, workerData.intervalMs);
+}
+parentPort.on('message', (message) => {
+  if (message !== 'stop') return;
+  stopped = true;
+  if (timer !== undefined) clearTimeout(timer);
+  db.close();
+  parentPort.close();
+});
+tick();
+`;
+
+export class WalCheckpointer {
+  private readonly worker: Worker;
+  private readonly stopped: Promise<void>;
+  private state: WalCheckpointStats = { checkpoints: 0, framesCopied: 0, totalMs: 0, longestMs: 0, logFrames: 0, checkpointedFrames: 0, running: true };
+  private closing = false;
+
+  constructor(filename: string, options: WalCheckpointerOptions = {}) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { filename, driver, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS },
+    });
+    // A store that is never closed (a test's, a crashed start) must not keep the process alive.
+    this.worker.unref();
+    const fail = (reason: string) => {
+      if (!this.state.running || this.closing) return;
+      this.state = { ...this.state, running: false, failure: reason };
+      options.onFailure?.(reason);
+    };
+    this.worker.on('message', (message: FromWorker) => {
+      if (message.type === 'failed') return fail(message.message);
+      const state = this.state;
+      state.logFrames = message.log;
+      state.checkpointedFrames = message.checkpointed;
+      if (message.copied > 0) {
+        state.checkpoints += 1;
+        state.framesCopied += message.copied;
+        state.totalMs += message.ms;
+        state.longestMs = Math.max(state.longestMs, message.ms);
+      }
+    });
+    this.worker.on('error', (error) => fail(error instanceof Error ? error.message : String(error)));
+    this.stopped = new Promise((resolve) =>
+      this.worker.once('exit', (code) => {
+        fail(`the checkpoint worker exited with code ${code}`);
+        this.state.running = false;
+        resolve();
+      }),
+    );
+  }
+
+  stats(): WalCheckpointStats {
+    return { ...this.state };
+  }
+
+  /** Stops the worker and waits for it to close its connection (before the caller closes its own). */
+  async close(): Promise<void> {
+    if (this.closing) return this.stopped;
+    this.closing = true;
+    this.worker.postMessage('stop');
+    const timer = setTimeout(() => void this.worker.terminate(), 5_000);
+    timer.unref();
+    await this.stopped;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Moves the checkpoints of `db`'s file to a worker: raises the connection's automatic threshold to
+ * the bound, and puts it back to SQLite's default if the worker fails.
+ */
+export function backgroundCheckpoints(
+  db: Database.Database,
+  options: Omit<WalCheckpointerOptions, 'onFailure'> & { /** The file the worker opens (db's own; tests pass another). */ filename?: string } = {},
+): WalCheckpointer {
+  db.pragma(`wal_autocheckpoint = ${BACKGROUND_AUTOCHECKPOINT_PAGES}`);
+  return new WalCheckpointer(options.filename ?? db.name, {
+    ...options,
+    onFailure: () => {
+      if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    },
+  });
+}
