@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadat
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../http/http-errors.js';
-import { InvalidTokenError, type Role, type TokenClaims, verifyToken } from './jwt.js';
+import { InvalidTokenError, type Role, type TokenClaims, TokenVerifier } from './jwt.js';
 
 export const JWT_SECRET = Symbol.for('JWT_SECRET');
 const PUBLIC_KEY = 'auth:public';
@@ -20,10 +20,14 @@ export interface AuthenticatedRequest extends Request {
 /** Global guard: 401 without a valid bearer token, 403 when the route's roles exclude the user's. */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly tokens: TokenVerifier;
+
   constructor(
     private readonly reflector: Reflector,
-    @Inject(JWT_SECRET) private readonly secret: string,
-  ) {}
+    @Inject(JWT_SECRET) secret: string,
+  ) {
+    this.tokens = new TokenVerifier(secret);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
@@ -34,7 +38,7 @@ export class AuthGuard implements CanActivate {
     if (!match) throw new UnauthorizedError('A bearer token is required (Authorization: Bearer <JWT>)');
     try {
       // Token expiry uses the real time even under CLOCK=manual, so a rehearsal cannot revive old tokens.
-      request.user = verifyToken(match[1]!, this.secret, Math.floor(Date.now() / 1000));
+      request.user = this.tokens.verify(match[1]!, Math.floor(Date.now() / 1000));
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedError(`Invalid token: ${error.message}`);
       throw error;

@@ -1,4 +1,4 @@
-import { InvalidTokenError, type TokenClaims, mayActOnProgramme, mayActOnTerm, signToken, verifyToken } from './jwt.js';
+import { InvalidTokenError, type TokenClaims, TokenVerifier, mayActOnProgramme, mayActOnTerm, signToken, verifyToken } from './jwt.js';
 
 const SECRET = 'unit-secret-unit-secret-unit-secret-0123';
 const NOW = 1_800_000_000;
@@ -30,6 +30,53 @@ describe('tokens', () => {
   it('refuses an unknown role and missing programmes', () => {
     expect(() => verifyToken(signToken({ ...base, roles: ['mayor'] } as unknown as TokenClaims, SECRET), SECRET, NOW)).toThrow(/roles must be among/);
     expect(() => verifyToken(signToken({ ...base, programmes: undefined } as unknown as TokenClaims, SECRET), SECRET, NOW)).toThrow(/no programmes/);
+  });
+});
+
+describe('TokenVerifier (verified tokens remembered)', () => {
+  it('answers as verifyToken, and a remembered token does not let another signature through', () => {
+    const verifier = new TokenVerifier(SECRET);
+    const claims = { ...base, terms: ['jinan-mayor-2026'], exp: NOW + 60 };
+    const token = signToken(claims, SECRET);
+    expect(verifier.verify(token, NOW)).toEqual(claims);
+    expect(verifier.verify(token, NOW)).toEqual(claims);
+    expect(verifier.size).toBe(1);
+    // Same header and payload, signed with another secret: checked in full, refused, not remembered.
+    const forged = signToken(claims, 'another-secret-another-secret-0123456');
+    expect(forged.slice(0, forged.lastIndexOf('.'))).toBe(token.slice(0, token.lastIndexOf('.')));
+    expect(() => verifier.verify(forged, NOW)).toThrow(new InvalidTokenError('bad signature'));
+    expect(() => verifier.verify(forged, NOW)).toThrow(new InvalidTokenError('bad signature'));
+    expect(() => verifier.verify('a.b', NOW)).toThrow(new InvalidTokenError('malformed token'));
+    expect(verifier.size).toBe(1);
+  });
+
+  it('checks the expiry of a remembered token at every call', () => {
+    const verifier = new TokenVerifier(SECRET);
+    const token = signToken({ ...base, exp: NOW + 60 }, SECRET);
+    expect(verifier.verify(token, NOW + 59).sub).toBe('u-1');
+    expect(() => verifier.verify(token, NOW + 60)).toThrow(new InvalidTokenError('token expired'));
+    expect(verifier.size).toBe(0);
+    expect(() => verifier.verify(token, NOW + 61)).toThrow(new InvalidTokenError('token expired'));
+  });
+
+  it("gives each call its own claims: one request's changes never reach the next", () => {
+    const verifier = new TokenVerifier(SECRET);
+    const token = signToken({ ...base, terms: ['jinan-mayor-2026'] }, SECRET);
+    const first = verifier.verify(token, NOW);
+    first.actingAs = ['supervisor'];
+    first.roles.push('admin');
+    first.programmes.push('*');
+    first.terms!.push('other');
+    expect(verifier.verify(token, NOW)).toEqual({ ...base, terms: ['jinan-mayor-2026'] });
+  });
+
+  it('remembers a bounded number of tokens, the oldest forgotten first', () => {
+    const verifier = new TokenVerifier(SECRET, 2);
+    const tokens = ['u-1', 'u-2', 'u-3'].map((sub) => signToken({ ...base, sub }, SECRET));
+    for (const token of tokens) verifier.verify(token, NOW);
+    expect(verifier.size).toBe(2);
+    expect(tokens.map((token) => verifier.verify(token, NOW).sub)).toEqual(['u-1', 'u-2', 'u-3']);
+    expect(verifier.size).toBe(2);
   });
 });
 
