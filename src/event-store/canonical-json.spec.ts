@@ -1,4 +1,4 @@
-import { buildCanonicalJson, canonicalJson, fastCanonicalJson } from './canonical-json.js';
+import { buildCanonicalJson, canonicalJson, fastCanonicalJson, shapeCacheStats } from './canonical-json.js';
 import { referenceCanonical } from './spec-helpers.js';
 
 // Keys V8 orders first whatever the creation order ('10', '9', '0'), keys that look numeric but are
@@ -120,6 +120,25 @@ describe('canonical JSON', () => {
         delete proto.toJSON;
       }
     }
+  });
+
+  it('compiles each key set once when many share a first key (event data: applicationId first)', () => {
+    // 40 event types' data, all starting with applicationId, seen over and over as in a server's life.
+    const shapes = Array.from({ length: 40 }, (_, type) => {
+      const keys = ['applicationId', ...Array.from({ length: 1 + (type % 5) }, (_, k) => `field${type}_${k}`)];
+      return (n: number) => Object.fromEntries(keys.map((key, k) => [key, k === 0 ? `app-${n}` : n + k]));
+    });
+    canonicalJson(shapes[0]!(0));
+    const before = shapeCacheStats().compilations;
+    for (let round = 0; round < 10; round++) {
+      for (const make of shapes) {
+        const value = make(round);
+        expect(canonicalJson(value)).toBe(buildCanonicalJson(value));
+      }
+    }
+    // Compiled at each shape's second sighting, never again. With 8 kept per first key they pushed
+    // each other out before a second sighting: none compiled, every copy the slow generic one.
+    expect(shapeCacheStats().compilations - before).toBe(40);
   });
 
   it('stays exact while its cache of key sets churns (objects used as dictionaries)', () => {
