@@ -5,8 +5,10 @@ import type { AppConfig } from '../config/config.js';
 import { EMBEDDED_EVENTS_FILE, createEventStore } from '../event-store/create-event-store.js';
 import type { EventStore } from '../event-store/event-store.port.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
+import { BACKGROUND_AUTOCHECKPOINT_PAGES } from '../event-store/sqlite/wal-checkpointer.js';
 import type { Projection } from '../../projections/projection.js';
 import { createProjectionStore } from './create-projection-store.js';
+import { SqliteProjectionStore } from './sqlite-projection-store.js';
 import type { OffThreadBuild, OffThreadBuilder } from './off-thread-builds.js';
 import { ProjectionRunner } from './projection-runner.js';
 import type { ProjectionStatus } from './projection-status.js';
@@ -100,6 +102,9 @@ export async function rebuildHere(
       ? new SqliteEventStore({ filename: join(config.dataDir, EMBEDDED_EVENTS_FILE), busyTimeoutMs: 30_000 })
       : await createEventStore(config);
   const store = createProjectionStore(events, config);
+  // The server's log is checkpointed by its worker and may hold more than SQLite's 1,000 pages;
+  // at the default every commit of this rebuild would run a checkpoint of its own.
+  if (store instanceof SqliteProjectionStore) store.db.pragma(`wal_autocheckpoint = ${BACKGROUND_AUTOCHECKPOINT_PAGES}`);
   const runner = new ProjectionRunner(events, store, projections, new SystemClock(), undefined, {
     followLive: false,
     autoRebuild: false,

@@ -7,8 +7,9 @@
  * request waits while a few megabytes are copied and the database file is fsynced (the longest
  * waits of the paced HTTP bench). SQLite's own advice for latency-sensitive applications
  * (https://sqlite.org/wal.html#application_initiated_checkpoints) is to run checkpoints from a
- * separate thread instead. Here a worker opens its own connection and runs a PASSIVE checkpoint
- * every `intervalMs`: it never blocks readers or writers, copies what no reader still needs, and
+ * separate thread instead. Here a worker opens its own connection, looks at the log every
+ * `intervalMs` and, once `minFrames` are waiting, runs a PASSIVE checkpoint: it never blocks
+ * readers or writers, copies what no reader still needs, and
  * syncs the log before and the database file after (synchronous=NORMAL on its connection), as an
  * automatic checkpoint does. The next writer then restarts the log from its beginning.
  *
@@ -50,7 +51,15 @@ export interface WalCheckpointStats {
 }
 
 export interface WalCheckpointerOptions {
+  /** How often the worker looks at the log (ms). */
   intervalMs?: number;
+  /**
+   * Frames not yet copied before the worker checkpoints (default 1,000, SQLite's own threshold).
+   * Each time it has caught up, the next writer restarts the log, and that writer syncs the new
+   * log's header inside its commit: checkpointing at every look would add those syncs to the
+   * server's thread up to 10 times a second.
+   */
+  minFrames?: number;
   /** Called once if the worker fails (the caller restores in-thread checkpoints). */
   onFailure?: (reason: string) => void;
 }
@@ -68,30 +77,31 @@ const db = new Database(workerData.filename, { fileMustExist: true });
 db.pragma('synchronous = NORMAL');
 let timer;
 let stopped = false;
-let lastLog = -1;
-let lastCheckpointed = -1;
+function fail(error) {
+  stopped = true;
+  parentPort.postMessage({ type: 'failed', message: String((error && error.message) || error) });
+  db.close();
+  parentPort.close();
+}
 function tick() {
   timer = undefined;
   if (stopped) return;
   try {
-    const started = performance.now();
-    const row = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    const ms = performance.now() - started;
-    if (row.log !== lastLog || row.checkpointed !== lastCheckpointed) {
-      // Frames copied by this checkpoint: all of them after a restart of the log, else the new ones.
-      const copied = row.log < lastLog || lastCheckpointed < 0 ? row.checkpointed : Math.max(0, row.checkpointed - lastCheckpointed);
-      lastLog = row.log;
-      lastCheckpointed = row.checkpointed;
-      parentPort.postMessage({ type: 'checkpoint', ms, log: row.log, checkpointed: row.checkpointed, copied });
+    // NOOP only reads the log's counters. busy: another connection is checkpointing (a rebuild
+    // worker's, say): try next time.
+    const peek = db.pragma('wal_checkpoint(NOOP)')[0];
+    const copiedBefore = Math.max(0, peek.checkpointed);
+    if (!peek.busy && peek.log - copiedBefore >= workerData.minFrames) {
+      const started = performance.now();
+      const row = db.pragma('wal_checkpoint(PASSIVE)')[0];
+      const ms = performance.now() - started;
+      // Frames still uncopied, so no writer can have restarted the log since the peek.
+      if (!row.busy && row.log >= 0) {
+        parentPort.postMessage({ type: 'checkpoint', ms, log: row.log, checkpointed: row.checkpointed, copied: Math.max(0, row.checkpointed - copiedBefore) });
+      }
     }
   } catch (error) {
-    // SQLITE_BUSY: another connection is checkpointing (a rebuild worker's, say); try next time.
-    if (!(error && error.code === 'SQLITE_BUSY')) {
-      stopped = true;
-      parentPort.postMessage({ type: 'failed', message: String((error && error.message) || error) });
-      db.close();
-      return;
-    }
+    return fail(error);
   }
   timer = setTimeout(tick, workerData.intervalMs);
 }
@@ -99,7 +109,7 @@ parentPort.on('message', (message) => {
   if (message !== 'stop') return;
   stopped = true;
   if (timer !== undefined) clearTimeout(timer);
-  db.close();
+  if (db.open) db.close();
   parentPort.close();
 });
 tick();
@@ -115,7 +125,12 @@ export class WalCheckpointer {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { filename, driver, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS },
+      workerData: {
+        filename,
+        driver,
+        intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+        minFrames: options.minFrames ?? DEFAULT_AUTOCHECKPOINT_PAGES,
+      },
     });
     // A store that is never closed (a test's, a crashed start) must not keep the process alive.
     this.worker.unref();
@@ -154,9 +169,11 @@ export class WalCheckpointer {
   async close(): Promise<void> {
     if (this.closing) return this.stopped;
     this.closing = true;
+    // Unref'd so that an unclosed store never holds the process; while closing, it must, or a
+    // shutdown awaiting this could see the process exit half-way.
+    this.worker.ref();
     this.worker.postMessage('stop');
     const timer = setTimeout(() => void this.worker.terminate(), 5_000);
-    timer.unref();
     await this.stopped;
     clearTimeout(timer);
   }
@@ -171,6 +188,8 @@ export function backgroundCheckpoints(
   options: Omit<WalCheckpointerOptions, 'onFailure'> & { /** The file the worker opens (db's own; tests pass another). */ filename?: string } = {},
 ): WalCheckpointer {
   db.pragma(`wal_autocheckpoint = ${BACKGROUND_AUTOCHECKPOINT_PAGES}`);
+  // A log that grew towards the bound in a burst is cut back to it when it next restarts.
+  db.pragma(`journal_size_limit = ${BACKGROUND_AUTOCHECKPOINT_PAGES * Number(db.pragma('page_size', { simple: true }))}`);
   return new WalCheckpointer(options.filename ?? db.name, {
     ...options,
     onFailure: () => {
