@@ -147,4 +147,12 @@ describe('canonical JSON', () => {
       expect(canonicalJson(value)).toBe(referenceCanonical(value));
     }
   });
+
+  it('keeps a bounded number of key sets in all (500 first keys, 12 key sets each)', () => {
+    for (let i = 0; i < 6000; i++) {
+      const value = { [`a${i % 500}`]: i, [`b${Math.floor(i / 500)}`]: i, c: [i] };
+      expect(canonicalJson(value)).toBe(referenceCanonical(value));
+      expect(shapeCacheStats().shapes).toBeLessThanOrEqual(4096);
+    }
+  });
 });

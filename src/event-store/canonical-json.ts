@@ -115,17 +115,18 @@ interface Shape {
 // HTTP bench pushed each other out: 1,464 compilations in 5 s where 20 or so were needed.
 const SHAPES_PER_FIRST_KEY = 64;
 const MAX_FIRST_KEYS = 512;
+/** And at most this many in all (each may hold a compiled function): beyond it, all are dropped. */
+const MAX_SHAPES = 4096;
 /** Compiled on the second sighting, so one-off key sets never cost a compilation. */
 const COMPILE_AT = 2;
 const shapes = new Map<string, Shape[]>();
 let compiling = true;
 let compilations = 0;
+let shapeCount = 0;
 
 /** How many key orders are cached, and how many copiers were compiled since start (tests, diagnostics). */
 export function shapeCacheStats(): { shapes: number; compilations: number } {
-  let count = 0;
-  for (const list of shapes.values()) count += list.length;
-  return { shapes: count, compilations };
+  return { shapes: shapeCount, compilations };
 }
 
 function shapeOf(keys: string[]): Shape {
@@ -140,13 +141,26 @@ function shapeOf(keys: string[]): Shape {
       }
     }
   } else {
-    if (shapes.size >= MAX_FIRST_KEYS) shapes.clear();
+    if (shapes.size >= MAX_FIRST_KEYS) clearShapes();
+    shapes.set(first, (list = []));
+  }
+  if (shapeCount >= MAX_SHAPES) {
+    clearShapes();
     shapes.set(first, (list = []));
   }
   const shape = newShape(keys);
-  if (list.length >= SHAPES_PER_FIRST_KEY) list.shift();
+  if (list.length >= SHAPES_PER_FIRST_KEY) {
+    list.shift();
+    shapeCount -= 1;
+  }
   list.push(shape);
+  shapeCount += 1;
   return shape;
+}
+
+function clearShapes(): void {
+  shapes.clear();
+  shapeCount = 0;
 }
 
 function sameKeys(a: string[], b: string[]): boolean {
