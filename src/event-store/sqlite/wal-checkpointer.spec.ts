@@ -67,16 +67,25 @@ describe('WalCheckpointer (checkpoints of the write-ahead log in a worker thread
     await reopened.close();
   });
 
-  it('once it has caught up, the next writer restarts the log from its beginning', async () => {
-    const db = new Database(join(dir, 'restart.db'));
+  /** A database of its own in WAL mode, and a statement that writes a few pages per row. */
+  function notesDb(name: string) {
+    const db = new Database(join(dir, name));
     db.pragma('journal_mode = WAL');
     db.exec('CREATE TABLE notes (text TEXT)');
-    const checkpointer = backgroundCheckpoints(db, { minFrames: 1, intervalMs: 10 });
     const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
-    for (let i = 0; i < 300; i++) insert.run('质量奖'.repeat(500));
+    return { db, insert: (text = '质量奖'.repeat(500)) => insert.run(text) };
+  }
+
+  it('once it has caught up, the next writer restarts the log from its beginning', async () => {
+    const { db, insert } = notesDb('restart.db');
+    const checkpointer = backgroundCheckpoints(db, { minFrames: 1, intervalMs: 10 });
+    // One transaction: no restart can come between its rows, so the log holds them all.
+    db.transaction(() => {
+      for (let i = 0; i < 300; i++) insert();
+    })();
     expect(logOf(db).log).toBeGreaterThan(300);
     await until(() => logOf(db).checkpointed === logOf(db).log, () => logOf(db));
-    insert.run('after');
+    insert('after');
     expect(logOf(db).log).toBeLessThan(5);
     expect(checkpointer.stats().framesCopied).toBeGreaterThan(300);
     await checkpointer.close();
@@ -85,12 +94,9 @@ describe('WalCheckpointer (checkpoints of the write-ahead log in a worker thread
   });
 
   it('leaves a log under its threshold alone: the writer is not made to restart it (and sync its header) at every look', async () => {
-    const db = new Database(join(dir, 'small.db'));
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE notes (text TEXT)');
+    const { db, insert } = notesDb('small.db');
     const checkpointer = backgroundCheckpoints(db, { minFrames: 1000, intervalMs: 10 });
-    const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
-    for (let i = 0; i < 50; i++) insert.run('质量奖'.repeat(500));
+    for (let i = 0; i < 50; i++) insert();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(logOf(db).checkpointed).toBe(0);
     expect(checkpointer.stats().checkpoints).toBe(0);
