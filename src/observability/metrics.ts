@@ -112,7 +112,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'sqlite_wal_log_frames',
-      help: 'Frames in the write-ahead log at the checkpointer\'s last look',
+      help: 'Frames in the write-ahead log at the background checkpointer\'s last checkpoint',
       labelNames: ['file'] as const,
       registers: [this.registry],
       collect: each((stats) => stats.logFrames),

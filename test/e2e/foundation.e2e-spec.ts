@@ -74,6 +74,13 @@ describe('foundation conventions (HTTP)', () => {
     ]) {
       expect(res.text).toContain(name);
     }
+    // The embedded store's log is checkpointed by a worker thread (wal-checkpointer.ts); PostgreSQL has no such files.
+    if (E2E_STORE === 'sqlite') {
+      expect(res.text).toContain('sqlite_wal_checkpointer_up{file="events.db"} 1');
+      expect(res.text).toContain('sqlite_wal_checkpointer_up{file="idempotency.db"} 1');
+    } else {
+      expect(res.text).not.toContain('sqlite_wal_checkpointer_up{');
+    }
   });
 
   it('answers unknown routes and malformed JSON with problem documents, never 500', async () => {

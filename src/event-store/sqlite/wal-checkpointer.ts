@@ -41,7 +41,7 @@ export interface WalCheckpointStats {
   totalMs: number;
   /** Longest of them (ms). */
   longestMs: number;
-  /** Frames in the log at the last look, and how many of them were in the database file then. */
+  /** Frames in the log at the last checkpoint, and how many of them were in the database file after it. */
   logFrames: number;
   checkpointedFrames: number;
   /** Whether the worker is checkpointing (false once closed or failed). */
