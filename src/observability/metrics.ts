@@ -80,43 +80,33 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // One gauge per figure of the background checkpointers, labelled by file, read at each scrape.
+    const gauges: Array<[name: string, help: string, read: (stats: WalCheckpointStats) => number]> = [
+      [
+        'sqlite_wal_checkpointer_up',
+        'Whether the worker thread that checkpoints this SQLite file is running (0: checkpoints back in commits)',
+        (stats) => (stats.running ? 1 : 0),
+      ],
+      ['sqlite_wal_checkpoints', 'Background checkpoints that copied frames into the database file, since start', (stats) => stats.checkpoints],
+      ['sqlite_wal_checkpoint_seconds', 'Time the background checkpoints took in their worker thread, since start', (stats) => stats.totalMs / 1000],
+      ['sqlite_wal_log_frames', "Frames in the write-ahead log at the background checkpointer's last checkpoint", (stats) => stats.logFrames],
+    ];
     const sources = this.walSources;
-    const each = (read: (stats: WalCheckpointStats) => number) =>
-      function (this: Gauge<'file'>) {
-        this.reset();
-        for (const [file, source] of sources) {
-          const stats = source();
-          if (stats) this.set({ file }, read(stats));
-        }
-      };
-    new Gauge({
-      name: 'sqlite_wal_checkpointer_up',
-      help: 'Whether the worker thread that checkpoints this SQLite file is running (0: checkpoints back in commits)',
-      labelNames: ['file'] as const,
-      registers: [this.registry],
-      collect: each((stats) => (stats.running ? 1 : 0)),
-    });
-    new Gauge({
-      name: 'sqlite_wal_checkpoints',
-      help: 'Background checkpoints that copied frames into the database file, since start',
-      labelNames: ['file'] as const,
-      registers: [this.registry],
-      collect: each((stats) => stats.checkpoints),
-    });
-    new Gauge({
-      name: 'sqlite_wal_checkpoint_seconds',
-      help: 'Time the background checkpoints took in their worker thread, since start',
-      labelNames: ['file'] as const,
-      registers: [this.registry],
-      collect: each((stats) => stats.totalMs / 1000),
-    });
-    new Gauge({
-      name: 'sqlite_wal_log_frames',
-      help: 'Frames in the write-ahead log at the background checkpointer\'s last checkpoint',
-      labelNames: ['file'] as const,
-      registers: [this.registry],
-      collect: each((stats) => stats.logFrames),
-    });
+    for (const [name, help, read] of gauges) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['file'] as const,
+        registers: [this.registry],
+        collect(this: Gauge<'file'>) {
+          this.reset();
+          for (const [file, source] of sources) {
+            const stats = source();
+            if (stats) this.set({ file }, read(stats));
+          }
+        },
+      });
+    }
   }
 
   /** Reports a SQLite file's background checkpoints (wal-checkpointer.ts) at each scrape. */

@@ -78,6 +78,9 @@ describe('foundation conventions (HTTP)', () => {
     if (E2E_STORE === 'sqlite') {
       expect(res.text).toContain('sqlite_wal_checkpointer_up{file="events.db"} 1');
       expect(res.text).toContain('sqlite_wal_checkpointer_up{file="idempotency.db"} 1');
+      for (const name of ['sqlite_wal_checkpoints', 'sqlite_wal_checkpoint_seconds', 'sqlite_wal_log_frames']) {
+        expect(res.text).toContain(`${name}{file="events.db"} `);
+      }
     } else {
       expect(res.text).not.toContain('sqlite_wal_checkpointer_up{');
     }

@@ -41,9 +41,8 @@ export interface WalCheckpointStats {
   totalMs: number;
   /** Longest of them (ms). */
   longestMs: number;
-  /** Frames in the log at the last checkpoint, and how many of them were in the database file after it. */
+  /** Frames in the log at the last checkpoint. */
   logFrames: number;
-  checkpointedFrames: number;
   /** Whether the worker is checkpointing (false once closed or failed). */
   running: boolean;
   /** Why the worker stopped, when it failed. */
@@ -65,7 +64,7 @@ export interface WalCheckpointerOptions {
 }
 
 type FromWorker =
-  | { type: 'checkpoint'; ms: number; log: number; checkpointed: number; copied: number }
+  | { type: 'checkpoint'; ms: number; log: number; copied: number }
   | { type: 'failed'; message: string };
 
 const WORKER_SOURCE = String.raw`
@@ -97,7 +96,7 @@ function tick() {
       const ms = performance.now() - started;
       // Frames still uncopied, so no writer can have restarted the log since the peek.
       if (!row.busy && row.log >= 0) {
-        parentPort.postMessage({ type: 'checkpoint', ms, log: row.log, checkpointed: row.checkpointed, copied: Math.max(0, row.checkpointed - copiedBefore) });
+        parentPort.postMessage({ type: 'checkpoint', ms, log: row.log, copied: Math.max(0, row.checkpointed - copiedBefore) });
       }
     }
   } catch (error) {
@@ -118,7 +117,7 @@ tick();
 export class WalCheckpointer {
   private readonly worker: Worker;
   private readonly stopped: Promise<void>;
-  private state: WalCheckpointStats = { checkpoints: 0, framesCopied: 0, totalMs: 0, longestMs: 0, logFrames: 0, checkpointedFrames: 0, running: true };
+  private state: WalCheckpointStats = { checkpoints: 0, framesCopied: 0, totalMs: 0, longestMs: 0, logFrames: 0, running: true };
   private closing = false;
 
   constructor(filename: string, options: WalCheckpointerOptions = {}) {
@@ -143,7 +142,6 @@ export class WalCheckpointer {
       if (message.type === 'failed') return fail(message.message);
       const state = this.state;
       state.logFrames = message.log;
-      state.checkpointedFrames = message.checkpointed;
       if (message.copied > 0) {
         state.checkpoints += 1;
         state.framesCopied += message.copied;
