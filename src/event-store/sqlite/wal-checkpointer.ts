@@ -11,7 +11,10 @@
  * `intervalMs` and, once `minFrames` are waiting, runs a PASSIVE checkpoint: it never blocks
  * readers or writers, copies what no reader still needs, and
  * syncs the log before and the database file after (synchronous=NORMAL on its connection), as an
- * automatic checkpoint does. The next writer then restarts the log from its beginning.
+ * automatic checkpoint does. A log copied to its very end is restarted from its beginning by the
+ * next writer; a checkpoint does not copy the commits that land while it runs, so with steady
+ * writes none would ever end there, and once the log is `restartFrames` long the worker follows
+ * with short passes until one does.
  *
  * The server's connections to the file keep an automatic checkpoint at a much higher threshold
  * (BACKGROUND_AUTOCHECKPOINT_PAGES) as a bound: if the worker falls behind or stops, the log still
@@ -31,6 +34,10 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** The bound kept while a worker checkpoints: 16,384 pages (64 MiB at 4 KiB pages). */
 export const BACKGROUND_AUTOCHECKPOINT_PAGES = 16_384;
 const DEFAULT_INTERVAL_MS = 100;
+/** A log this long (frames; 16 MiB at 4 KiB pages) is checkpointed to the end so that the next writer restarts it. */
+const DEFAULT_RESTART_FRAMES = 4096;
+/** Checkpoint passes at most per look, catching up with commits made during the one before. */
+const CATCH_UP_PASSES = 8;
 
 export interface WalCheckpointStats {
   /** Checkpoints that copied at least one frame. */
@@ -59,6 +66,13 @@ export interface WalCheckpointerOptions {
    * server's thread up to 10 times a second.
    */
   minFrames?: number;
+  /**
+   * Log length (frames) from which the worker checkpoints to the very end, in short passes, so
+   * that the next writer restarts the log (default 4,096). Without this a log written to steadily
+   * is never fully copied by a checkpoint (commits land while it runs) and grows to the connections'
+   * bound, where a committing connection checkpoints it on its own thread: the server's.
+   */
+  restartFrames?: number;
   /** Called once if the worker fails (the caller restores in-thread checkpoints). */
   onFailure?: (reason: string) => void;
 }
@@ -82,21 +96,36 @@ function fail(error) {
   db.close();
   parentPort.close();
 }
+/** One PASSIVE checkpoint, reported; its row (log: frames when it began; checkpointed: copied). */
+function checkpoint(copiedBefore) {
+  const started = performance.now();
+  const row = db.pragma('wal_checkpoint(PASSIVE)')[0];
+  const ms = performance.now() - started;
+  // Frames still uncopied, so no writer can have restarted the log since the peek.
+  if (!row.busy && row.log >= 0) {
+    parentPort.postMessage({ type: 'checkpoint', ms, log: row.log, copied: Math.max(0, row.checkpointed - copiedBefore) });
+  }
+  return row;
+}
 function tick() {
   timer = undefined;
   if (stopped) return;
   try {
     // NOOP only reads the log's counters. busy: another connection is checkpointing (a rebuild
     // worker's, say): try next time.
-    const peek = db.pragma('wal_checkpoint(NOOP)')[0];
-    const copiedBefore = Math.max(0, peek.checkpointed);
-    if (!peek.busy && peek.log - copiedBefore >= workerData.minFrames) {
-      const started = performance.now();
-      const row = db.pragma('wal_checkpoint(PASSIVE)')[0];
-      const ms = performance.now() - started;
-      // Frames still uncopied, so no writer can have restarted the log since the peek.
-      if (!row.busy && row.log >= 0) {
-        parentPort.postMessage({ type: 'checkpoint', ms, log: row.log, copied: Math.max(0, row.checkpointed - copiedBefore) });
+    let peek = db.pragma('wal_checkpoint(NOOP)')[0];
+    let pending = peek.log - Math.max(0, peek.checkpointed);
+    if (!peek.busy && (pending >= workerData.minFrames || (peek.log >= workerData.restartFrames && pending > 0))) {
+      for (let pass = 0; pass < workerData.catchUpPasses; pass++) {
+        const row = checkpoint(Math.max(0, peek.checkpointed));
+        if (row.busy || row.log < workerData.restartFrames) break;
+        // The log only restarts once every frame in it is copied, and commits made while a
+        // checkpoint runs are not: with steady writes that is nearly every time, and the log
+        // would grow until a committing connection checkpointed it on its own thread. So a long
+        // log gets short passes (a few frames each) until one ends before the next commit.
+        peek = db.pragma('wal_checkpoint(NOOP)')[0];
+        pending = peek.log - Math.max(0, peek.checkpointed);
+        if (peek.busy || pending <= 0 || peek.log < row.log) break;
       }
     }
   } catch (error) {
@@ -129,6 +158,8 @@ export class WalCheckpointer {
         driver,
         intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
         minFrames: options.minFrames ?? DEFAULT_AUTOCHECKPOINT_PAGES,
+        restartFrames: options.restartFrames ?? DEFAULT_RESTART_FRAMES,
+        catchUpPasses: CATCH_UP_PASSES,
       },
     });
     // A store that is never closed (a test's, a crashed start) must not keep the process alive.
