@@ -41,7 +41,10 @@ export class CoreModule implements OnApplicationShutdown {
           provide: EVENT_STORE,
           useFactory: async () => {
             const store = overrides.store ?? (await createEventStore(config));
-            if (store instanceof SqliteEventStore) metrics.watchWalCheckpoints(EMBEDDED_EVENTS_FILE, () => store.walCheckpointStats());
+            if (store instanceof SqliteEventStore) {
+              metrics.watchWalCheckpoints(EMBEDDED_EVENTS_FILE, () => store.walCheckpointStats());
+              metrics.watchWalFsyncs(EMBEDDED_EVENTS_FILE, (listener) => store.onWalSynced(listener));
+            }
             return new InstrumentedEventStore(store, metrics);
           },
         },

@@ -76,6 +76,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly walFsyncDuration = new Histogram({
+    name: 'sqlite_wal_fsync_duration_seconds',
+    help: "fsyncs of a SQLite file's write-ahead log done off the event loop (group commit): the disk's part of an append's latency",
+    labelNames: ['file'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  readonly walFsyncCommits = new Counter({
+    name: 'sqlite_wal_fsync_commits_total',
+    help: 'Commits acknowledged by those fsyncs (divided by their count: commits per fsync)',
+    labelNames: ['file'] as const,
+    registers: [this.registry],
+  });
   private readonly walSources = new Map<string, () => WalCheckpointStats | undefined>();
 
   constructor() {
@@ -107,6 +120,14 @@ export class Metrics {
         },
       });
     }
+  }
+
+  /** Observes a SQLite file's off-loop WAL fsyncs (wal-sync.ts), given how to subscribe to them. */
+  watchWalFsyncs(file: string, subscribe: (listener: (seconds: number, commits: number) => void) => () => void): () => void {
+    return subscribe((seconds, commits) => {
+      this.walFsyncDuration.observe({ file }, seconds);
+      this.walFsyncCommits.inc({ file }, commits);
+    });
   }
 
   /** Reports a SQLite file's background checkpoints (wal-checkpointer.ts) at each scrape. */

@@ -64,6 +64,12 @@ describe('foundation conventions (HTTP)', () => {
   });
 
   it('exposes Prometheus metrics for requests, latencies, appends and store errors', async () => {
+    // One command first, so that the store has appended (and, on SQLite, fsynced its log).
+    const opened = await t.request('POST', '/api/programmes/jinan-mayor/terms', {
+      token: t.token('office'),
+      body: { year: 2019, noticeDate: '2019-03-01', applicationDeadline: '2019-04-30', occurredAt: '2019-03-01' },
+    });
+    expect(opened.status).toBe(201);
     const res = await t.request('GET', '/api/metrics', { token: t.token('admin') });
     expect(res.status).toBe(200);
     for (const name of [
@@ -81,8 +87,13 @@ describe('foundation conventions (HTTP)', () => {
       for (const name of ['sqlite_wal_checkpoints', 'sqlite_wal_checkpoint_seconds', 'sqlite_wal_log_frames']) {
         expect(res.text).toContain(`${name}{file="events.db"} `);
       }
+      // The group commits' fsyncs, off the event loop (wal-sync.ts): the disk's part of an append.
+      const count = (name: string) => Number(new RegExp(`^${name}\\{file="events.db"\\} (\\d+)$`, 'm').exec(res.text)?.[1] ?? 0);
+      expect(count('sqlite_wal_fsync_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+      expect(count('sqlite_wal_fsync_commits_total')).toBeGreaterThanOrEqual(count('sqlite_wal_fsync_duration_seconds_count'));
     } else {
       expect(res.text).not.toContain('sqlite_wal_checkpointer_up{');
+      expect(res.text).not.toContain('sqlite_wal_fsync_duration_seconds_count{');
     }
   });
 

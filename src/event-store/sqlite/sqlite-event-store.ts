@@ -20,7 +20,7 @@ import {
 import { GENESIS_HASH } from '../hash.js';
 import { AppendSignal, type PollingSource, pollingSubscription } from '../polling-subscription.js';
 import { EventWriter } from './event-writer.js';
-import { WalSync } from './wal-sync.js';
+import { WalSync, type WalSyncListener } from './wal-sync.js';
 import { type WalCheckpointStats, WalCheckpointer, backgroundCheckpoints } from './wal-checkpointer.js';
 
 const EVENT_COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, hash';
@@ -396,6 +396,11 @@ export class SqliteEventStore implements EventStore {
   /** What the background checkpointer has done, when there is one (metrics). */
   walCheckpointStats(): WalCheckpointStats | undefined {
     return this.checkpointer?.stats();
+  }
+
+  /** Reports each fsync of the WAL done off the event loop (WalSync.onSynced); none when commits fsync themselves. */
+  onWalSynced(listener: WalSyncListener): () => void {
+    return this.walSync?.onSynced(listener) ?? (() => undefined);
   }
 
   /** Whether the connection commits without fsync (synchronous=NORMAL), appends being synced after it (WalSync). */

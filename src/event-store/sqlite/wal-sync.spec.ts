@@ -43,6 +43,30 @@ describe('WalSync', () => {
     sync.close();
   });
 
+  it('tells its listeners how long each fsync took and how many commits it acknowledged; a failing listener changes nothing', async () => {
+    const gate = gatedFsync();
+    const sync = new WalSync(file, gate.fn);
+    const seen: Array<[number, number]> = [];
+    sync.onSynced(() => {
+      throw new Error('a broken observer');
+    });
+    const stop = sync.onSynced((seconds, commits) => seen.push([seconds, commits]));
+    const first = sync.sync();
+    const more = [sync.sync(), sync.sync()];
+    gate.calls[0]!();
+    await first;
+    gate.calls[1]!();
+    await Promise.all(more);
+    expect(seen.map(([, commits]) => commits)).toEqual([1, 2]);
+    for (const [seconds] of seen) expect(seconds).toBeGreaterThanOrEqual(0);
+    stop();
+    const last = sync.sync();
+    gate.calls[2]!();
+    await last;
+    expect(seen).toHaveLength(2);
+    sync.close();
+  });
+
   it('rejects the waiters of a failed fsync', async () => {
     const failing = ((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
       setImmediate(() => callback(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })));

@@ -14,6 +14,10 @@
  * same file) can survive a power cut that loses the append.
  */
 import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/** Told after each fsync: how long it took (s) and how many commits it acknowledged. */
+export type WalSyncListener = (seconds: number, commits: number) => void;
 
 interface Waiter {
   resolve(): void;
@@ -25,6 +29,7 @@ export class WalSync {
   private waiting: Waiter[] = [];
   private running = false;
   private closed = false;
+  private readonly listeners = new Set<WalSyncListener>();
 
   constructor(
     private readonly walFile: string,
@@ -38,6 +43,15 @@ export class WalSync {
       this.waiting.push({ resolve, reject });
       if (!this.running) this.run();
     });
+  }
+
+  /**
+   * Reports every fsync's duration and the commits it covered (metrics; the HTTP bench). The
+   * disk's fsync time is the floor of an append's latency: what a slow disk costs shows here.
+   */
+  onSynced(listener: WalSyncListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   close(): void {
@@ -57,7 +71,21 @@ export class WalSync {
       this.settle(batch, error);
       return;
     }
-    this.fsyncFile(fd, (error) => this.settle(batch, error));
+    const started = performance.now();
+    this.fsyncFile(fd, (error) => {
+      if (!error) this.report((performance.now() - started) / 1000, batch.length);
+      this.settle(batch, error);
+    });
+  }
+
+  private report(seconds: number, commits: number): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(seconds, commits);
+      } catch {
+        // A failing observer must not keep appends from being acknowledged.
+      }
+    }
   }
 
   private settle(batch: Waiter[], error: unknown): void {
