@@ -34,8 +34,13 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** The bound kept while a worker checkpoints: 16,384 pages (64 MiB at 4 KiB pages). */
 export const BACKGROUND_AUTOCHECKPOINT_PAGES = 16_384;
 const DEFAULT_INTERVAL_MS = 100;
-/** A log this long (frames; 16 MiB at 4 KiB pages) is checkpointed to the end so that the next writer restarts it. */
-const DEFAULT_RESTART_FRAMES = 4096;
+/**
+ * A log this long (frames; 48 MiB at 4 KiB pages) is checkpointed to its end so that the next
+ * writer restarts it, under the connections' bound. Not shorter: the writer that restarts the log
+ * syncs its new header inside its commit, on the server's thread (an fsync with a disk cache
+ * flush: seen with perf as the server thread's main wait on the disk), so restarts are kept rare.
+ */
+const DEFAULT_RESTART_FRAMES = (BACKGROUND_AUTOCHECKPOINT_PAGES * 3) / 4;
 /** Checkpoint passes at most per look, catching up with commits made during the one before. */
 const CATCH_UP_PASSES = 8;
 
@@ -68,7 +73,7 @@ export interface WalCheckpointerOptions {
   minFrames?: number;
   /**
    * Log length (frames) from which the worker checkpoints to the very end, in short passes, so
-   * that the next writer restarts the log (default 4,096). Without this a log written to steadily
+   * that the next writer restarts the log (default 12,288, three quarters of the bound). Without this a log written to steadily
    * is never fully copied by a checkpoint (commits land while it runs) and grows to the connections'
    * bound, where a committing connection checkpoints it on its own thread: the server's.
    */
