@@ -19,13 +19,15 @@
  *    can, then waits for the next second), so its latencies are those of bursts.
  *
  * Env: BENCH_HTTP_SECONDS (default 5), BENCH_HTTP_PACED_SECONDS (default 20, after 3 s of warm-up),
- * BENCH_HTTP_ROUNDS (default 2), BENCH_HTTP_RATE (500),
+ * BENCH_HTTP_ROUNDS (default 2), BENCH_HTTP_RATE (500), BENCH_HTTP_TRACE (a folder: each paced run's
+ * requests, the server's GC pauses and its WAL fsyncs written there as JSON with epoch times, to see
+ * what a tail is made of: `node dist/bench/trace-summary.js <file>`),
  * BENCH_HTTP_CONNECTIONS (10), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test;
  * BENCH_PG=0 skips PostgreSQL), BENCH_DATA_DIR.
  */
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -165,6 +167,11 @@ interface PausesSeen {
   gcPauses: number;
   gcTotalMs: number;
   gcMaxMs: number;
+  /** The embedded store's WAL fsyncs in the window (NaN on PostgreSQL): the disk's floor under an append's latency. */
+  walFsyncs: number;
+  walFsyncP99: number;
+  walFsyncMax: number;
+  walFsyncsAtLeast10ms: number;
 }
 
 function figures(result: AutocannonResult): RunFigures {
@@ -182,6 +189,7 @@ function figures(result: AutocannonResult): RunFigures {
 }
 
 const ms = (value: number) => Number(value.toFixed(2));
+const traceDir = process.env.BENCH_HTTP_TRACE || undefined;
 
 type RunName = 'health@max' | 'commands@max' | 'mix@max' | 'health@rate' | 'commands@rate' | 'health@paced' | 'commands@paced';
 const names: RunName[] = ['health@max', 'commands@max', 'mix@max', 'health@rate', 'commands@rate', 'health@paced', 'commands@paced'];
@@ -206,6 +214,10 @@ function pacedFigures(result: PacedResult, server: PauseFigures): RunFigures {
       gcPauses: server.gcPauses,
       gcTotalMs: server.gcTotalMs,
       gcMaxMs: server.gcMaxMs,
+      walFsyncs: server.walFsyncs?.count ?? Number.NaN,
+      walFsyncP99: server.walFsyncs?.p99 ?? Number.NaN,
+      walFsyncMax: server.walFsyncs?.maxMs ?? Number.NaN,
+      walFsyncsAtLeast10ms: server.walFsyncs?.atLeast10ms ?? Number.NaN,
     },
   };
 }
@@ -245,8 +257,15 @@ async function benchStore(label: string, server: ServerChild, opts: { seconds: n
         headers: { authorization: `Bearer ${office}` },
         workload,
         onMeasuring: () => server.resetPauses(),
+        trace: traceDir !== undefined && duration !== 1,
       });
-      return pacedFigures(result, await server.pauses());
+      const pauses = await server.pauses();
+      if (traceDir !== undefined && result.trace) {
+        const file = join(traceDir, `${label}-${name.replace('@', '-')}-${Date.now()}.json`);
+        writeFileSync(file, JSON.stringify({ timeOrigin: performance.timeOrigin, requests: result.trace, gc: pauses.gcLog ?? [], walFsyncs: pauses.walFsyncLog ?? [] }));
+        console.log(`  trace written to ${file}`);
+      }
+      return pacedFigures(result, pauses);
     }
     const atRate = name.endsWith('@rate');
     const base = { url, duration, connections: opts.connections, ...(atRate ? { overallRate: opts.rate } : {}) };
@@ -363,8 +382,9 @@ export async function runHttpBench(): Promise<BenchReport> {
         tables.push({
           title:
             `${store.label}: paced runs, what held the client and the server up in the measured window (ms; medians over rounds): ` +
-            'a p99 well above these is the requests\' own work and queueing, one at their level is time in which nothing could run',
-          columns: ['run', 'p99', 'client sent late p99', 'max', 'server loop late p99', 'max', 'GC pauses', 'GC total', 'longest GC'],
+            'a p99 well above these is the requests\' own work and queueing, one at their level is time in which nothing could run; ' +
+            'WAL fsyncs: the group commits\' fsyncs in the window (every command is acknowledged after one that began after its commit, so a command waits up to two)',
+          columns: ['run', 'p99', 'client sent late p99', 'max', 'server loop late p99', 'max', 'GC pauses', 'GC total', 'longest GC', 'WAL fsyncs', 'fsync p99', 'longest', 'fsyncs ≥ 10 ms'],
           rows: (['health@paced', 'commands@paced'] as const).map((name) => [
             label(name),
             med(name, 'p99'),
@@ -375,6 +395,9 @@ export async function runHttpBench(): Promise<BenchReport> {
             paused(name, 'gcPauses'),
             paused(name, 'gcTotalMs'),
             paused(name, 'gcMaxMs'),
+            ...(store.label === 'sqlite'
+              ? [paused(name, 'walFsyncs'), paused(name, 'walFsyncP99'), paused(name, 'walFsyncMax'), paused(name, 'walFsyncsAtLeast10ms')]
+              : ['—', '—', '—', '—']),
           ]),
         });
         const errors = failures('commands@paced');

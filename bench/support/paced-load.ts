@@ -35,6 +35,17 @@ export interface PacedOptions {
   warmupSeconds?: number;
   /** Called when the measured window starts (after the warm-up). */
   onMeasuring?: () => void;
+  /** Keep every measured request's due time, latency, method, path and status (result.trace). */
+  trace?: boolean;
+}
+
+/** One request of a traced run: `due` on this process's performance clock (ms; add performance.timeOrigin for epoch ms), `latency` in ms from then. */
+export interface TracedRequest {
+  due: number;
+  latency: number;
+  method: string;
+  path: string;
+  status: number;
 }
 
 export interface PacedResult {
@@ -52,24 +63,27 @@ export interface PacedResult {
   /** How late the client itself sent (ms, p99 and max): above a millisecond or two, the client was held up. */
   sendLagP99: number;
   sendLagMax: number;
+  /** With options.trace, every completed request of the measured window, in completion order. */
+  trace?: TracedRequest[];
 }
 
 export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections ?? 64 });
   try {
-    await run(options, agent, options.warmupSeconds ?? 1);
+    await run(options, agent, options.warmupSeconds ?? 1, false);
     options.onMeasuring?.();
-    return await run(options, agent, options.seconds);
+    return await run(options, agent, options.seconds, options.trace ?? false);
   } finally {
     agent.destroy();
   }
 }
 
-async function run(options: PacedOptions, agent: http.Agent, seconds: number): Promise<PacedResult> {
+async function run(options: PacedOptions, agent: http.Agent, seconds: number, tracing: boolean): Promise<PacedResult> {
   const interval = 1000 / options.rate;
   const total = Math.round(options.rate * seconds);
   const latencies: number[] = [];
   const sendLags: number[] = [];
+  const trace: TracedRequest[] | undefined = tracing ? [] : undefined;
   let non2xx = 0;
   let errors = 0;
   const errorCodes: Record<string, number> = {};
@@ -101,8 +115,10 @@ async function run(options: PacedOptions, agent: http.Agent, seconds: number): P
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          latencies.push(performance.now() - due);
+          const latency = performance.now() - due;
+          latencies.push(latency);
           const status = res.statusCode ?? 0;
+          trace?.push({ due, latency, method: request.method, path: request.path, status });
           if (status < 200 || status >= 300) non2xx += 1;
           done?.(status, Buffer.concat(chunks).toString('utf8'));
           settle();
@@ -142,5 +158,6 @@ async function run(options: PacedOptions, agent: http.Agent, seconds: number): P
     latency: summarise(latencies),
     sendLagP99: lag.p99,
     sendLagMax: lag.max,
+    ...(trace ? { trace } : {}),
   };
 }

@@ -14,6 +14,12 @@ export interface PauseFigures {
   gcPauses: number;
   gcTotalMs: number;
   gcMaxMs: number;
+  /** GC pauses of 1 ms or more: start (epoch ms), duration (ms), V8's kind (1 scavenge, 2 mark-compact, 4 incremental, 8 weak callbacks). */
+  gcLog?: Array<{ at: number; ms: number; kind: number }>;
+  /** The embedded store's WAL fsyncs (group commits, off the event loop): count, p50, p99, longest (ms), and how many took 10 ms or more. */
+  walFsyncs?: { count: number; p50: number; p99: number; maxMs: number; atLeast10ms: number };
+  /** Each of those fsyncs: start (epoch ms), duration (ms), commits acknowledged. */
+  walFsyncLog?: Array<{ at: number; ms: number; commits: number }>;
 }
 
 export interface ServerChild {
