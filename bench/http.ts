@@ -36,6 +36,7 @@ import { withUsccCheck } from '../workflows/identifiers/index.js';
 import { policies } from '../src/awards/test-support.js';
 import { type BenchMeasure, type BenchReport, type BenchTable, type BenchTarget, fileSystemOf, loadAverage, machine, measure, median } from './report.js';
 import { type PacedRequest, type PacedResult, type Workload, pacedLoad } from './support/paced-load.js';
+import { epochOffset } from './support/stats.js';
 import { type PauseFigures, startServerChild, type ServerChild } from './support/server.js';
 
 const PROGRAMME = 'zibo-leader';
@@ -262,7 +263,7 @@ async function benchStore(label: string, server: ServerChild, opts: { seconds: n
       const pauses = await server.pauses();
       if (traceDir !== undefined && result.trace) {
         const file = join(traceDir, `${label}-${name.replace('@', '-')}-${Date.now()}.json`);
-        writeFileSync(file, JSON.stringify({ timeOrigin: performance.timeOrigin, requests: result.trace, gc: pauses.gcLog ?? [], walFsyncs: pauses.walFsyncLog ?? [] }));
+        writeFileSync(file, JSON.stringify({ epochOffset: epochOffset(), requests: result.trace, gc: pauses.gcLog ?? [], walFsyncs: pauses.walFsyncLog ?? [] }));
         console.log(`  trace written to ${file}`);
       }
       return pacedFigures(result, pauses);

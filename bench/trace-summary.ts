@@ -10,7 +10,8 @@ import type { TracedRequest } from './support/paced-load.js';
 import { summarise } from './support/stats.js';
 
 interface Trace {
-  timeOrigin: number;
+  /** Epoch ms minus performance.now() in the load generator (stats.ts epochOffset). */
+  epochOffset: number;
   requests: TracedRequest[];
   gc: Array<{ at: number; ms: number; kind: number }>;
   walFsyncs: Array<{ at: number; ms: number; commits: number }>;
@@ -26,13 +27,18 @@ function main(): void {
   const slowMs = Number(slowArg ?? 10);
   const slowFsyncMs = Number(fsyncArg ?? 5);
   const trace = JSON.parse(readFileSync(file, 'utf8')) as Trace;
-  const start = (r: TracedRequest) => trace.timeOrigin + r.due;
+  const start = (r: TracedRequest) => trace.epochOffset + r.due;
   const all = summarise(trace.requests.map((r) => r.latency));
   console.log(`${all.count} requests: p50 ${f(all.p50)} ms, p99 ${f(all.p99)} ms, max ${f(all.max)} ms`);
 
   const byRoute = new Map<string, number[]>();
-  for (const r of trace.requests) byRoute.set(route(r), [...(byRoute.get(route(r)) ?? []), r.latency]);
-  for (const [name, latencies] of [...byRoute].sort()) {
+  for (const r of trace.requests) {
+    const name = route(r);
+    const latencies = byRoute.get(name);
+    if (latencies) latencies.push(r.latency);
+    else byRoute.set(name, [r.latency]);
+  }
+  for (const [name, latencies] of [...byRoute].sort((a, b) => a[0].localeCompare(b[0]))) {
     const s = summarise(latencies);
     console.log(`  ${name.padEnd(56)} n ${String(s.count).padStart(5)}  p50 ${f(s.p50)}  p99 ${f(s.p99)}  max ${f(s.max)}  > ${slowMs} ms: ${latencies.filter((l) => l > slowMs).length}`);
   }

@@ -39,7 +39,7 @@ export interface PacedOptions {
   trace?: boolean;
 }
 
-/** One request of a traced run: `due` on this process's performance clock (ms; add performance.timeOrigin for epoch ms), `latency` in ms from then. */
+/** One request of a traced run: `due` on this process's performance clock (ms; plus stats.ts's epochOffset(): epoch ms), `latency` in ms from then. */
 export interface TracedRequest {
   due: number;
   latency: number;

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createEventStore } from '../../src/event-store/create-event-store.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
 import type { PauseFigures } from './server.js';
-import { summarise } from './stats.js';
+import { epochOffset, summarise } from './stats.js';
 
 /**
  * How long the server's event loop was held up: a timer due every 10 ms (prom-client's own
@@ -27,13 +27,15 @@ function pauseMonitor() {
   loop.enable();
   let gc = { count: 0, totalMs: 0, maxMs: 0 };
   let log: NonNullable<PauseFigures['gcLog']> = [];
+  // Epoch times of the GC pauses and fsyncs below, comparable with the load generator's.
+  let epoch = epochOffset();
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gc.count += 1;
       gc.totalMs += entry.duration;
       gc.maxMs = Math.max(gc.maxMs, entry.duration);
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
-      if (entry.duration >= 1) log.push({ at: performance.timeOrigin + entry.startTime, ms: entry.duration, kind });
+      if (entry.duration >= 1) log.push({ at: epoch + entry.startTime, ms: entry.duration, kind });
     }
   }).observe({ entryTypes: ['gc'] });
   return {
@@ -42,6 +44,7 @@ function pauseMonitor() {
       gc = { count: 0, totalMs: 0, maxMs: 0 };
       log = [];
       fsyncs = [];
+      epoch = epochOffset();
     },
     /** Watches the store's WAL fsyncs (a store that fsyncs off the event loop). */
     watchFsyncs(store: SqliteEventStore) {
@@ -51,7 +54,7 @@ function pauseMonitor() {
     },
     fsynced(seconds: number, commits: number) {
       const ms = seconds * 1000;
-      fsyncs.push({ at: performance.timeOrigin + performance.now() - ms, ms, commits });
+      fsyncs.push({ at: epoch + performance.now() - ms, ms, commits });
     },
     read(): PauseFigures {
       // The histogram holds the time between the timer's runs (10 ms when idle): lateness is the rest.

@@ -78,7 +78,7 @@ export class Metrics {
 
   readonly walFsyncDuration = new Histogram({
     name: 'sqlite_wal_fsync_duration_seconds',
-    help: "fsyncs of a SQLite file's write-ahead log done off the event loop (group commit): the disk's part of an append's latency",
+    help: "fsyncs of a SQLite file's write-ahead log done off the event loop (group commit), from their start until the event loop hears they ended: the disk's part of an append's latency, with the thread pool's and the event loop's delays",
     labelNames: ['file'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
     registers: [this.registry],

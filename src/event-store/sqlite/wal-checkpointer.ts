@@ -86,7 +86,52 @@ type FromWorker =
   | { type: 'checkpoint'; ms: number; log: number; copied: number }
   | { type: 'failed'; message: string };
 
-const WORKER_SOURCE = String.raw`
+/** What wal_checkpoint(NOOP | PASSIVE) answers: log frames (when it began), frames copied, busy. */
+export interface CheckpointRow {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+/**
+ * One look of the worker at the log (run in the worker thread: it is copied into the worker's
+ * source, so it must use nothing but its arguments). Checkpoints once `minFrames` wait, or once the
+ * log is `restartFrames` long and anything waits.
+ *
+ * The log only restarts (its next writer starts again from the beginning) once every frame in it
+ * is copied, and a checkpoint does not copy the commits that land while it runs: with steady
+ * writes that is nearly every time, and the log would grow to the connections' bound, where a
+ * committing connection checkpoints it on its own thread (the server's). So a log of
+ * `restartFrames` or more gets short passes (the few frames committed during the pass before)
+ * until one ends before the next commit, at most `catchUpPasses` in all, and none once a pass
+ * gets no closer to the end (commits land faster than a pass ends, as on a slow disk's fsyncs,
+ * or a reader holds frames back): more passes would only add fsyncs; the next look tries again.
+ */
+export function checkpointLook(
+  checkpoint: (mode: 'NOOP' | 'PASSIVE') => CheckpointRow,
+  options: { minFrames: number; restartFrames: number; catchUpPasses: number },
+  report: (done: { ms: number; log: number; copied: number }) => void,
+  now: () => number,
+): void {
+  // NOOP only reads the log's counters (busy is reported, should a build of SQLite take a lock for it): try next time.
+  let peek = checkpoint('NOOP');
+  let pending = peek.log - Math.max(0, peek.checkpointed);
+  if (peek.busy || !(pending >= options.minFrames || (peek.log >= options.restartFrames && pending > 0))) return;
+  for (let pass = 0; pass < options.catchUpPasses; pass++) {
+    const started = now();
+    const row = checkpoint('PASSIVE');
+    // Frames still uncopied at the peek, so no writer can have restarted the log since then.
+    if (!row.busy && row.log >= 0) report({ ms: now() - started, log: row.log, copied: Math.max(0, row.checkpointed - Math.max(0, peek.checkpointed)) });
+    if (row.busy || row.log < options.restartFrames) return;
+    const before = pending;
+    peek = checkpoint('NOOP');
+    pending = peek.log - Math.max(0, peek.checkpointed);
+    // Copied to the end (the next writer restarts the log), restarted already, or no closer.
+    if (peek.busy || pending <= 0 || peek.log < row.log || pending >= before) return;
+  }
+}
+
+const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
 const Database = require(workerData.driver);
@@ -101,38 +146,17 @@ function fail(error) {
   db.close();
   parentPort.close();
 }
-/** One PASSIVE checkpoint, reported; its row (log: frames when it began; checkpointed: copied). */
-function checkpoint(copiedBefore) {
-  const started = performance.now();
-  const row = db.pragma('wal_checkpoint(PASSIVE)')[0];
-  const ms = performance.now() - started;
-  // Frames still uncopied, so no writer can have restarted the log since the peek.
-  if (!row.busy && row.log >= 0) {
-    parentPort.postMessage({ type: 'checkpoint', ms, log: row.log, copied: Math.max(0, row.checkpointed - copiedBefore) });
-  }
-  return row;
-}
+const look = ${checkpointLook.toString()};
 function tick() {
   timer = undefined;
   if (stopped) return;
   try {
-    // NOOP only reads the log's counters. busy: another connection is checkpointing (a rebuild
-    // worker's, say): try next time.
-    let peek = db.pragma('wal_checkpoint(NOOP)')[0];
-    let pending = peek.log - Math.max(0, peek.checkpointed);
-    if (!peek.busy && (pending >= workerData.minFrames || (peek.log >= workerData.restartFrames && pending > 0))) {
-      for (let pass = 0; pass < workerData.catchUpPasses; pass++) {
-        const row = checkpoint(Math.max(0, peek.checkpointed));
-        if (row.busy || row.log < workerData.restartFrames) break;
-        // The log only restarts once every frame in it is copied, and commits made while a
-        // checkpoint runs are not: with steady writes that is nearly every time, and the log
-        // would grow until a committing connection checkpointed it on its own thread. So a long
-        // log gets short passes (a few frames each) until one ends before the next commit.
-        peek = db.pragma('wal_checkpoint(NOOP)')[0];
-        pending = peek.log - Math.max(0, peek.checkpointed);
-        if (peek.busy || pending <= 0 || peek.log < row.log) break;
-      }
-    }
+    look(
+      (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0],
+      workerData,
+      (report) => parentPort.postMessage({ type: 'checkpoint', ...report }),
+      () => performance.now(),
+    );
   } catch (error) {
     return fail(error);
   }

@@ -16,7 +16,10 @@
 import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-/** Told after each fsync: how long it took (s) and how many commits it acknowledged. */
+/**
+ * Told after each fsync: how long it took (s, from its start until its callback runs on the event
+ * loop, so a busy loop or thread pool adds to it) and how many commits it acknowledged.
+ */
 export type WalSyncListener = (seconds: number, commits: number) => void;
 
 interface Waiter {
