@@ -73,9 +73,10 @@ export interface WalCheckpointerOptions {
   minFrames?: number;
   /**
    * Log length (frames) from which the worker checkpoints to the very end, in short passes, so
-   * that the next writer restarts the log (default 12,288, three quarters of the bound). Without this a log written to steadily
-   * is never fully copied by a checkpoint (commits land while it runs) and grows to the connections'
-   * bound, where a committing connection checkpoints it on its own thread: the server's.
+   * that the next writer restarts the log (default 12,288, three quarters of the bound). Without
+   * this a log written to steadily is never fully copied by a checkpoint (commits land while it
+   * runs) and grows to the connections' bound, where a committing connection checkpoints it on
+   * its own thread: the server's.
    */
   restartFrames?: number;
   /** Called once if the worker fails (the caller restores in-thread checkpoints). */
