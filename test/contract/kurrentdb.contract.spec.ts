@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventStoreUnavailableError, type EventStore } from '../../src/event-store/event-store.port.js';
 import { KurrentDbEventStore } from '../../src/event-store/kurrentdb/kurrentdb-event-store.js';
 import { eventStoreContract, makeEvent } from './event-store.contract.js';
+import { EmulatedKurrentDb } from './kurrentdb-emulator.js';
 
 const connectionString = process.env.KURRENTDB_CONNECTION_STRING;
 
@@ -37,6 +38,94 @@ describe('KurrentDbEventStore without a server', () => {
       await store.close();
     }
   });
+});
+
+/*
+ * Always runs: the adapter over an in-memory stand-in for the server (kurrentdb-emulator.ts says
+ * which server behaviour it follows and what it cannot show). It exercises the adapter's own code,
+ * its hash chain, retries, idempotency checks, position seeks and subscriptions, on every run; the
+ * real server is still needed for the suite below.
+ */
+describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () => {
+  // As the real-server harness: one server for every test, each test in its own stream prefix, so
+  // $all also holds other tests' events and the server's own.
+  const shared = new EmulatedKurrentDb();
+  eventStoreContract(
+    'kurrentdb adapter, emulated server, stream prefix per test',
+    async () => {
+      const streamPrefix = `contract${randomUUID().replaceAll('-', '')}_`;
+      const opened: EventStore[] = [];
+      return {
+        async open() {
+          const store = new KurrentDbEventStore(shared.client(), { streamPrefix });
+          opened.push(store);
+          return store;
+        },
+        async dispose() {
+          for (const store of opened) await store.close();
+        },
+      };
+    },
+    { gapFreePositions: false },
+  );
+
+  describe('reading $all from a position that is not an event\'s', () => {
+    async function storeWithEvents(count: number) {
+      const client = new EmulatedKurrentDb().client();
+      let reads = 0;
+      const readAll = client.readAll.bind(client);
+      client.readAll = (options) => ((reads += 1), readAll(options));
+      const store = new KurrentDbEventStore(client);
+      const streamId = `application-${randomUUID()}`;
+      for (let batch = 0; batch < count / 100; batch++) {
+        await store.append(streamId, Array.from({ length: 100 }, (_, i) => makeEvent('Numbered', { n: batch * 100 + i })));
+      }
+      const all = await store.readAll({ limit: count });
+      return { store, all, reads: () => reads };
+    }
+
+    it('resumes after a checkpoint (its position + 1) in two reads, without walking $all', async () => {
+      const { store, all, reads } = await storeWithEvents(1000);
+      try {
+        const before = reads();
+        const page = await store.readAll({ fromPosition: all[300]!.position + 1, limit: 10 });
+        expect(page.map((event) => event.data.n)).toEqual(Array.from({ length: 10 }, (_, i) => 301 + i));
+        expect(reads() - before).toBe(2);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('finds the next event from any other position inside a record', async () => {
+      const { store, all } = await storeWithEvents(300);
+      try {
+        const page = await store.readAll({ fromPosition: all[120]!.position + 7, limit: 5 });
+        expect(page.map((event) => event.data.n)).toEqual([121, 122, 123, 124, 125]);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  // As a deployment: no prefix, a server of its own, where only the system events are filtered out.
+  eventStoreContract(
+    'kurrentdb adapter, emulated server of its own',
+    async () => {
+      const server = new EmulatedKurrentDb();
+      const opened: EventStore[] = [];
+      return {
+        async open() {
+          const store = new KurrentDbEventStore(server.client());
+          opened.push(store);
+          return store;
+        },
+        async dispose() {
+          for (const store of opened) await store.close();
+        },
+      };
+    },
+    { gapFreePositions: false },
+  );
 });
 
 if (connectionString) {

@@ -73,6 +73,12 @@ interface PlannedAppend {
   wire: JSONEventData[];
 }
 
+/**
+ * The part of the client the adapter uses. A KurrentDBClient is one; tests may pass a stand-in with
+ * the same methods (test/contract/kurrentdb-emulator.ts).
+ */
+export type KurrentDbClient = Pick<KurrentDBClient, 'appendToStream' | 'multiStreamAppend' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
+
 const SCAN_PAGE = 256;
 const GRPC_UNIMPLEMENTED = 12;
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -100,13 +106,14 @@ const GRPC_UNAVAILABLE = 14;
  */
 export class KurrentDbEventStore implements EventStore {
   readonly kind = 'kurrentdb';
-  private readonly client: KurrentDBClient;
+  private readonly client: KurrentDbClient;
   private readonly prefix: string;
   private readonly maxAppendAttempts: number;
   private closed = false;
 
-  constructor(connectionString: string, options: KurrentDbEventStoreOptions = {}) {
-    this.client = KurrentDBClient.connectionString(connectionString);
+  /** `connection`: a connection string, or a client this store then owns (close() disposes it). */
+  constructor(connection: string | KurrentDbClient, options: KurrentDbEventStoreOptions = {}) {
+    this.client = typeof connection === 'string' ? KurrentDBClient.connectionString(connection) : connection;
     this.prefix = options.streamPrefix ?? '';
     this.maxAppendAttempts = options.maxAppendAttempts ?? 20;
   }
@@ -321,9 +328,17 @@ export class KurrentDbEventStore implements EventStore {
         return await this.readAllRaw({ commit: BigInt(from), prepare: BigInt(from) }, FORWARDS, limit);
       } catch (error) {
         if (isUnavailable(error)) throw error;
-        // KurrentDB refuses to read from inside a record, and our positions are record starts, so a
-        // position that is not an event's own (a checkpoint + 1) lands here: find the first event at
-        // or after it by walking back from the end, which costs the events after it.
+      }
+      // KurrentDB refuses to read from inside a record, and our positions are record starts, so a
+      // position that is not an event's own lands here. Callers resume from the last position they
+      // hold + 1 (a checkpoint, the end of a page): read from that event and leave it out.
+      try {
+        const page = await this.readAllRaw({ commit: BigInt(from - 1), prepare: BigInt(from - 1) }, FORWARDS, limit + 1);
+        return page.filter((event) => event.position >= from).slice(0, limit);
+      } catch (error) {
+        if (isUnavailable(error)) throw error;
+        // Anywhere else: find the first event at or after it by walking back from the end, which
+        // costs the events after it.
         return this.readAllAfterSeek(from, limit);
       }
     });
@@ -344,7 +359,8 @@ export class KurrentDbEventStore implements EventStore {
     let cursor: ReadPosition = END;
     for (;;) {
       const page = await this.readAllRaw(cursor, BACKWARDS, SCAN_PAGE);
-      // A backwards read from a position includes the event there; skip the one we already hold.
+      // A backwards read returns the records that end at or before the position (KurrentDB's
+      // AllReader), so not the one we already hold that starts there; the filter only guards that.
       const fresh = cursor === END ? page : page.filter((event) => event.position < newestFirst.at(-1)!.position);
       for (const event of fresh) {
         if (event.position < from) return newestFirst.reverse().slice(0, limit);
