@@ -21,6 +21,14 @@ export default {
       testMatch: ['**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/e2e/postgres-env.ts'],
     },
+    // And on the KurrentDB adapter over an in-memory stand-in for the server (no server runs here).
+    {
+      ...common,
+      displayName: 'e2e-kurrentdb-emulated',
+      roots: ['<rootDir>/test/e2e'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/e2e/kurrentdb-emulated-env.ts'],
+    },
     { ...common, displayName: 'crash', roots: ['<rootDir>/test/crash'], testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'cli', roots: ['<rootDir>/test/cli'], testMatch: ['**/*.spec.ts'] },
     { ...common, displayName: 'consistency', roots: ['<rootDir>/test/consistency'], testMatch: ['**/*.spec.ts'] },

@@ -143,6 +143,20 @@ export class EmulatedKurrentDb {
     return index === -1 ? this.log.length : index;
   }
 
+  /**
+   * Alters stored data behind the API, as someone with access to the server's disk could: the
+   * events of a stream and type whose JSON contains `from` get it replaced by `to`. Returns how many.
+   */
+  tamper(streamName: string, type: string, from: string, to: string): number {
+    let changed = 0;
+    for (const record of this.streams.get(streamName) ?? []) {
+      if (record.type !== type || !record.data.includes(from)) continue;
+      record.data = record.data.replaceAll(from, to);
+      changed += 1;
+    }
+    return changed;
+  }
+
   /** Resolves at the next write. */
   nextWrite(): { promise: Promise<void>; cancel: () => void } {
     let wake!: () => void;

@@ -1,10 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { EventStoreUnavailableError, type EventStore } from '../../src/event-store/event-store.port.js';
 import { KurrentDbEventStore } from '../../src/event-store/kurrentdb/kurrentdb-event-store.js';
-import { eventStoreContract, makeEvent } from './event-store.contract.js';
+import { type ContractHarness, eventStoreContract, makeEvent } from './event-store.contract.js';
 import { EmulatedKurrentDb } from './kurrentdb-emulator.js';
 
 const connectionString = process.env.KURRENTDB_CONNECTION_STRING;
+
+/** A harness whose every open() is another connection (another writer); dispose closes them all. */
+function connections(connect: () => EventStore): ContractHarness {
+  const opened: EventStore[] = [];
+  return {
+    async open() {
+      const store = connect();
+      opened.push(store);
+      return store;
+    },
+    async dispose() {
+      for (const store of opened) await store.close();
+    },
+  };
+}
 
 // Always runs: no server needed. Port 1 refuses at once; the client reports 14 UNAVAILABLE.
 describe('KurrentDbEventStore without a server', () => {
@@ -54,17 +69,7 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
     'kurrentdb adapter, emulated server, stream prefix per test',
     async () => {
       const streamPrefix = `contract${randomUUID().replaceAll('-', '')}_`;
-      const opened: EventStore[] = [];
-      return {
-        async open() {
-          const store = new KurrentDbEventStore(shared.client(), { streamPrefix });
-          opened.push(store);
-          return store;
-        },
-        async dispose() {
-          for (const store of opened) await store.close();
-        },
-      };
+      return connections(() => new KurrentDbEventStore(shared.client(), { streamPrefix }));
     },
     { gapFreePositions: false },
   );
@@ -112,17 +117,7 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
     'kurrentdb adapter, emulated server of its own',
     async () => {
       const server = new EmulatedKurrentDb();
-      const opened: EventStore[] = [];
-      return {
-        async open() {
-          const store = new KurrentDbEventStore(server.client());
-          opened.push(store);
-          return store;
-        },
-        async dispose() {
-          for (const store of opened) await store.close();
-        },
-      };
+      return connections(() => new KurrentDbEventStore(server.client()));
     },
     { gapFreePositions: false },
   );
@@ -140,18 +135,8 @@ if (connectionString) {
     'kurrentdb',
     async () => {
       const streamPrefix = `contract${randomUUID().replaceAll('-', '')}_`;
-      const opened: EventStore[] = [];
-      return {
-        async open() {
-          // Another client, another connection: another writer, as another process would be.
-          const store = new KurrentDbEventStore(connectionString, { streamPrefix });
-          opened.push(store);
-          return store;
-        },
-        async dispose() {
-          for (const store of opened) await store.close();
-        },
-      };
+      // Another client, another connection: another writer, as another process would be.
+      return connections(() => new KurrentDbEventStore(connectionString, { streamPrefix }));
     },
     { gapFreePositions: false },
   );

@@ -92,8 +92,11 @@ describe('foundation conventions (HTTP)', () => {
       expect(count('sqlite_wal_fsync_duration_seconds_count')).toBeGreaterThanOrEqual(1);
       expect(count('sqlite_wal_fsync_commits_total')).toBeGreaterThanOrEqual(count('sqlite_wal_fsync_duration_seconds_count'));
     } else {
-      expect(res.text).not.toContain('sqlite_wal_checkpointer_up{');
+      expect(res.text).not.toContain('sqlite_wal_checkpointer_up{file="events.db"}');
       expect(res.text).not.toContain('sqlite_wal_fsync_duration_seconds_count{');
+      // KurrentDB without DATABASE_URL keeps the Idempotency-Key records in DATA_DIR/idempotency.db.
+      if (E2E_STORE === 'kurrentdb') expect(res.text).toContain('sqlite_wal_checkpointer_up{file="idempotency.db"} 1');
+      else expect(res.text).not.toContain('sqlite_wal_checkpointer_up{');
     }
   });
 

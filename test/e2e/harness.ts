@@ -8,6 +8,8 @@ import { createApp } from '../../src/app.js';
 import type { AppOverrides } from '../../src/app.module.js';
 import { type Role, signToken } from '../../src/auth/jwt.js';
 import { loadConfig } from '../../src/config/config.js';
+import { KurrentDbEventStore } from '../../src/event-store/kurrentdb/kurrentdb-event-store.js';
+import { EmulatedKurrentDb } from '../contract/kurrentdb-emulator.js';
 
 export const TEST_SECRET = 'e2e-secret-e2e-secret-e2e-secret-0123456789';
 
@@ -28,8 +30,14 @@ export interface TestResponse {
   text: string;
 }
 
-/** The e2e-postgres jest project runs every suite again with E2E_EVENT_STORE=postgres. */
-export const E2E_STORE = process.env.E2E_EVENT_STORE === 'postgres' ? 'postgres' : 'sqlite';
+/**
+ * The e2e-postgres jest project runs every suite again with E2E_EVENT_STORE=postgres, and
+ * e2e-kurrentdb-emulated with E2E_EVENT_STORE=kurrentdb-emulated: the KurrentDB adapter over
+ * test/contract/kurrentdb-emulator.ts, one emulated server per data folder (read models in it).
+ */
+export const E2E_STORE =
+  process.env.E2E_EVENT_STORE === 'postgres' ? 'postgres' : process.env.E2E_EVENT_STORE === 'kurrentdb-emulated' ? 'kurrentdb' : 'sqlite';
+const emulatedServers = new Map<string, EmulatedKurrentDb>();
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** One schema per data folder, so a restart on the same folder finds its events again. */
@@ -38,8 +46,17 @@ export function schemaFor(dataDir: string): string {
 }
 
 function storeEnv(dir: string, env: Record<string, string>): Record<string, string> {
-  if (E2E_STORE !== 'postgres' || env.EVENT_STORE) return {};
+  if (E2E_STORE === 'sqlite' || env.EVENT_STORE) return {};
+  if (E2E_STORE === 'kurrentdb') return { EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: 'kurrentdb://emulated.invalid:2113?tls=false' };
   return { EVENT_STORE: 'postgres', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schemaFor(dir) };
+}
+
+/** The emulated KurrentDB server of a data folder: a restart on the folder finds its events again. */
+function storeOverride(dir: string, env: Record<string, string>, overrides: AppOverrides): AppOverrides {
+  if (E2E_STORE !== 'kurrentdb' || env.EVENT_STORE || overrides.store) return overrides;
+  let server = emulatedServers.get(dir);
+  if (!server) emulatedServers.set(dir, (server = new EmulatedKurrentDb()));
+  return { ...overrides, store: new KurrentDbEventStore(server.client()) };
 }
 
 async function dropSchema(schema: string): Promise<void> {
@@ -65,7 +82,7 @@ export async function startApp(env: Record<string, string> = {}, overrides: AppO
     ...storeEnv(dir, env),
     ...env,
   });
-  const app = await createApp(config, overrides);
+  const app = await createApp(config, storeOverride(dir, env, overrides));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -99,6 +116,7 @@ export async function startApp(env: Record<string, string> = {}, overrides: AppO
       await app.close();
       if (!options.keepData) {
         rmSync(dir, { recursive: true, force: true });
+        emulatedServers.delete(dir);
         if (config.eventStore === 'postgres' && config.databaseSchema.startsWith('e2e_')) await dropSchema(config.databaseSchema);
       }
     },
@@ -111,6 +129,7 @@ export async function startApp(env: Record<string, string> = {}, overrides: AppO
  * prove tampering is detected. A textual replace keeps it one statement in both SQL dialects.
  */
 export async function tamperStoredEvent(t: TestApp, streamId: string, type: string, from: string, to: string): Promise<number> {
+  if (E2E_STORE === 'kurrentdb') return emulatedServers.get(t.dataDir)!.tamper(streamId, type, from, to);
   if (E2E_STORE === 'postgres') {
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await client.connect();
