@@ -3,7 +3,9 @@
  * read model equals one recomputed from scratch, and the quota read model never shows more than
  * the policy allows.
  *
- * Per seed: the real AwardService on a SQLite event store file, with a ManualClock, runs the terms
+ * Per seed and store: the real AwardService, with a ManualClock, on a SQLite event store file (read
+ * models in it, as the server keeps them) or on the KurrentDB adapter over an emulated server
+ * (test/contract/kurrentdb-emulator.ts: $all positions with gaps, read models in projections.db), runs the terms
  * of the five programmes from 2021 to 2026 (award-driver.ts), refused commands included. The live
  * ProjectionRunner follows along on the same file, as the server runs it (watchdog rounds between
  * commands; one forced rebuild of every projection while commands continue, in half the runs with
@@ -23,6 +25,8 @@ import { AUDIT_PROJECTION, type AuditHistoryDoc, auditKey, historyEntries } from
 import { AwardService } from '../../src/awards/award.service.js';
 import { calendar, policies } from '../../src/awards/test-support.js';
 import { ManualClock } from '../../src/clock/clock.js';
+import type { EventStore } from '../../src/event-store/event-store.port.js';
+import { KurrentDbEventStore } from '../../src/event-store/kurrentdb/kurrentdb-event-store.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
 import { createProjectionStore } from '../../src/projections/create-projection-store.js';
 import { ProjectionReader } from '../../src/projections/projection-reader.js';
@@ -31,12 +35,15 @@ import { REGISTERED_PROJECTIONS } from '../../src/projections/registered-project
 import { applicationStreamId } from '../../workflows/application/events.js';
 import { AwardDriver, type TermInfo } from './award-driver.js';
 import { QUIET, activeDocuments, checkQuota, engineFromScratch, expectSameDocuments, foldFromScratch } from './read-model-checks.js';
+import { EmulatedKurrentDb } from '../contract/kurrentdb-emulator.js';
 import { seededRandom } from './seeded-random.js';
 
 const RUNS = Number(process.env.CONSISTENCY_RUNS ?? 3);
 const SCALE = Number(process.env.CONSISTENCY_SCALE ?? 1);
 const SEEDS = process.env.SEED ? [Number(process.env.SEED)] : Array.from({ length: RUNS }, () => Math.floor(Math.random() * 2 ** 31));
 const YEARS = [2021, 2022, 2023, 2024, 2025, 2026];
+const STORES = ['sqlite', 'kurrentdb-emulated'] as const;
+type StoreKind = (typeof STORES)[number];
 // A real file, on tmpfs where there is one: every commit is fsynced (synchronous = FULL), and
 // durability is not what this run is about.
 const TMP = process.env.CONSISTENCY_TMPDIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
@@ -45,7 +52,8 @@ interface RunReport {
   seed: number;
   commandsTried: number;
   commandsSucceeded: number;
-  events: number;
+  /** The store's head: the event count on SQLite, a log offset on KurrentDB. */
+  headPosition: number;
   documentsCompared: number;
   comparisons: number;
   quotaChecks: number;
@@ -53,17 +61,20 @@ interface RunReport {
   restarts: number;
 }
 
-async function run(seed: number): Promise<RunReport> {
+async function run(seed: number, store: StoreKind): Promise<RunReport> {
   const rng = seededRandom(seed);
   const dir = mkdtempSync(join(TMP, 'read-models-consistency-'));
   const clock = new ManualClock('2021-05-05T02:00:00Z');
-  const events = new SqliteEventStore({ filename: join(dir, 'events.db') });
+  const events: EventStore =
+    store === 'sqlite' ? new SqliteEventStore({ filename: join(dir, 'events.db') }) : new KurrentDbEventStore(new EmulatedKurrentDb().client());
   const service = new AwardService({ store: events, policies, clock, calendar });
-  // As the server does it: the read models in events.db, on the event store's connection.
-  const projectionStore = createProjectionStore(events, { dataDir: dir, eventStore: 'sqlite', databaseUrl: undefined, databaseSchema: 'public' });
+  // As the server does it: with SQLite the read models in events.db, on the event store's
+  // connection; with KurrentDB alone in DATA_DIR/projections.db.
+  const eventStore = store === 'sqlite' ? 'sqlite' : 'kurrentdb';
+  const projectionStore = createProjectionStore(events, { dataDir: dir, eventStore, databaseUrl: undefined, databaseSchema: 'public' });
   const runner = new ProjectionRunner(events, projectionStore, REGISTERED_PROJECTIONS, clock, undefined, { logger: QUIET });
   const reader = new ProjectionReader(runner, projectionStore);
-  const report: RunReport = { seed, commandsTried: 0, commandsSucceeded: 0, events: 0, documentsCompared: 0, comparisons: 0, quotaChecks: 0, rebuiltGenerations: 0, restarts: 0 };
+  const report: RunReport = { seed, commandsTried: 0, commandsSucceeded: 0, headPosition: 0, documentsCompared: 0, comparisons: 0, quotaChecks: 0, rebuiltGenerations: 0, restarts: 0 };
 
   // One forced rebuild of every projection per run, started at a random phase while commands continue.
   const rebuildAt = { year: rng.pick([2022, 2024]), phase: rng.pick(['review', 'proposed-list', 'objections']) };
@@ -157,9 +168,9 @@ async function run(seed: number): Promise<RunReport> {
     }
 
     const { stats } = driver;
-    Object.assign(report, { commandsTried: stats.tried, commandsSucceeded: stats.succeeded, events: await events.headPosition() });
+    Object.assign(report, { commandsTried: stats.tried, commandsSucceeded: stats.succeeded, headPosition: await events.headPosition() });
     const programmes = new Set([...driver.terms.values()].map((t) => t.programmeId));
-    const summary = { ...report, terms: driver.terms.size, applications: driver.apps.length, ...stats };
+    const summary = { store, ...report, terms: driver.terms.size, applications: driver.apps.length, ...stats };
     console.log(`read-model consistency ${JSON.stringify(summary)}`);
     // Not vacuous: whole terms ran, with refusals of every kind along the way.
     expect([...programmes]).toEqual(expect.arrayContaining(['chaoyang-mayor', 'xinzhou-mayor']));
@@ -179,13 +190,13 @@ async function run(seed: number): Promise<RunReport> {
 }
 
 describe('read models after random command sequences over several programmes and terms', () => {
-  it.each(SEEDS)(
-    'seed %i: every live read model equals one rebuilt from scratch, and no quota line exceeds the policy',
-    async (seed) => {
+  it.each(SEEDS.flatMap((seed) => STORES.map((store) => [seed, store] as const)))(
+    'seed %i on %s: every live read model equals one rebuilt from scratch, and no quota line exceeds the policy',
+    async (seed, store) => {
       try {
-        await run(seed);
+        await run(seed, store);
       } catch (error) {
-        if (error instanceof Error) error.message = `[seed ${seed}: reproduce with SEED=${seed}] ${error.message}`;
+        if (error instanceof Error) error.message = `[seed ${seed} on ${store}: reproduce with SEED=${seed}] ${error.message}`;
         throw error;
       }
     },
