@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import {
   BACKWARDS,
+  DeadlineExceededError,
+  InvalidArgumentError,
   END,
   EVENT_TYPE,
   NO_STREAM,
@@ -43,24 +45,31 @@ import type { KurrentDbClient } from '../../src/event-store/kurrentdb/kurrentdb-
  * - A forward $all read includes the record starting at fromPosition; a position inside a record is
  *   refused. A backward read returns the records ending at or before fromPosition, so never the one
  *   starting there.
- * - A catch-up subscription to $all starts after fromPosition (exclusive), then goes live. Filters
- *   are a regex or prefixes, on the stream name or the event type.
+ * - A catch-up subscription to $all starts after fromPosition (exclusive), then goes live; a
+ *   position inside a record fails it. Filters are a regex or prefixes, on the stream name or the
+ *   event type.
  * - Appends check the expected state (a revision, no_stream, stream_exists, any) and fail with the
  *   client's WrongExpectedVersionError carrying the actual state. An append whose event ids are
  *   already stored right after its expected revision succeeds without writing (KurrentDB's
  *   idempotency); with `any`, when the first id is found in the stream.
- * - multiStreamAppend is atomic and, like the client, refuses metadata that is not string → string.
+ * - Event ids must be UUIDs, and come back in lower case.
+ * - multiStreamAppend is atomic and, like the client, refuses metadata that is not string → string;
+ *   reads return that metadata with the server's `$schema.name` and `$schema.format` added.
  * - Reading a stream that does not exist fails with StreamNotFoundError while iterating.
  * - Data and metadata travel as JSON text, as on the wire.
  *
  * Every call yields to the event loop before acting, so concurrent calls interleave as network
- * calls do. Out of reach here: timing, clusters and leader changes, TLS, the gRPC layer itself.
+ * calls do. `loseNextAppendReplies` makes appends time out (DeadlineExceededError) after or without
+ * writing, as when a reply is lost or the server is slow; `throwOnAppendFailure: false` (a
+ * connection-string option) makes a refused append resolve `{ success: false }` instead of throwing.
+ * Out of reach here: timing, clusters and leader changes, TLS, size limits, the gRPC layer itself.
  */
 export class EmulatedKurrentDb {
   private readonly log: LogRecord[] = [];
   private readonly streams = new Map<string, LogRecord[]>();
   private nextOffset = 0n;
   private readonly waiting = new Set<() => void>();
+  private lostReplies: Array<{ written: boolean }> = [];
 
   constructor() {
     // A fresh server's log starts with its own records, which share $all with user events.
@@ -69,14 +78,24 @@ export class EmulatedKurrentDb {
   }
 
   /** Another connection to this server: another writer, as another process would be. */
-  client(): KurrentDbClient {
-    return new EmulatedClient(this);
+  client(options: { throwOnAppendFailure?: boolean } = {}): KurrentDbClient {
+    return new EmulatedClient(this, options.throwOnAppendFailure ?? true);
+  }
+
+  /** The next appends (one per entry) time out instead of answering: after writing, or without. */
+  loseNextAppendReplies(...outcomes: Array<{ written: boolean }>): void {
+    this.lostReplies.push(...outcomes);
+  }
+
+  /** Called by an append before it acts: whether its reply is lost, and whether it writes first. */
+  takeLostReply(): { written: boolean } | undefined {
+    return this.lostReplies.shift();
   }
 
   append(streamName: string, events: EventData[], expected: AppendStreamState): AppendResult {
     const outcome = this.check(streamName, events, expected);
     if (outcome.kind === 'replay') return outcome.result;
-    const written = this.write(streamName, events.map(toWire));
+    const written = this.write(streamName, events.map((event) => toWire(event)));
     const last = written.at(-1)!;
     return { success: true, nextExpectedRevision: last.revision, position: positionOf(last) };
   }
@@ -92,7 +111,7 @@ export class EmulatedKurrentDb {
         responses.push({ streamName: request.streamName, revision: outcome.result.nextExpectedRevision });
         return;
       }
-      const last = this.write(request.streamName, request.events.map(toWire)).at(-1)!;
+      const last = this.write(request.streamName, request.events.map((event) => toWire(event, true))).at(-1)!;
       responses.push({ streamName: request.streamName, revision: last.revision });
       position = last.pre;
     });
@@ -139,8 +158,9 @@ export class EmulatedKurrentDb {
   subscriptionStart(from: ReadPosition | undefined): number {
     if (from === undefined || from === START) return 0;
     if (from === END) return this.log.length;
-    const index = this.log.findIndex((record) => record.pre > from.commit);
-    return index === -1 ? this.log.length : index;
+    // Read from the record there (which must start there), then skip it.
+    const index = this.indexAt(from);
+    return index < this.log.length ? index + 1 : index;
   }
 
   /**
@@ -174,7 +194,8 @@ export class EmulatedKurrentDb {
     return index;
   }
 
-  private check(streamName: string, events: EventData[], expected: AppendStreamState): { kind: 'write' } | { kind: 'replay'; result: AppendResult } {
+  private check(streamName: string, given: EventData[], expected: AppendStreamState): { kind: 'write' } | { kind: 'replay'; result: AppendResult } {
+    const events = given.map((event) => toWire(event));
     const stream = this.streams.get(streamName) ?? [];
     const current: CurrentStreamState = stream.length === 0 ? NO_STREAM : BigInt(stream.length - 1);
     const replayAt =
@@ -239,13 +260,17 @@ interface LogRecord extends WireEvent {
   post: bigint;
 }
 
-function toWire(event: EventData): WireEvent {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toWire(event: EventData, properties = false): WireEvent {
   if (event.contentType !== 'application/json') throw new Error('the emulator stores JSON events only');
+  if (!UUID.test(event.id)) throw new InvalidArgumentError(`Event id ${event.id} is not a UUID`);
+  const metadata = properties ? { ...(event.metadata as Record<string, string>), '$schema.name': event.type, '$schema.format': 'Json' } : event.metadata;
   return {
-    id: event.id,
+    id: event.id.toLowerCase(),
     type: event.type,
     data: JSON.stringify(event.data),
-    metadata: event.metadata === undefined ? '' : JSON.stringify(event.metadata),
+    metadata: metadata === undefined ? '' : JSON.stringify(metadata),
   };
 }
 
@@ -281,11 +306,23 @@ class EmulatedClient implements KurrentDbClient {
   private disposed = false;
   private readonly subscriptions = new Set<AllStreamSubscription>();
 
-  constructor(private readonly server: EmulatedKurrentDb) {}
+  constructor(
+    private readonly server: EmulatedKurrentDb,
+    private readonly throwOnAppendFailure: boolean,
+  ) {}
 
   async appendToStream(streamName: string, events: EventData | EventData[], options: { streamState?: AppendStreamState } = {}): Promise<AppendResult> {
     await this.call();
-    return this.server.append(streamName, Array.isArray(events) ? events : [events], options.streamState ?? 'any');
+    return this.appending(() => {
+      try {
+        return this.server.append(streamName, Array.isArray(events) ? events : [events], options.streamState ?? 'any');
+      } catch (error) {
+        // The client's answer to a refused append when the connection string says throwOnAppendFailure=false.
+        if (this.throwOnAppendFailure || !(error instanceof WrongExpectedVersionError)) throw error;
+        const actual = error.actualState;
+        return { success: false, nextExpectedRevision: actual === NO_STREAM ? -1n : actual, position: undefined };
+      }
+    });
   }
 
   async multiStreamAppend(requests: AppendStreamRequest[]): Promise<MultiAppendResult> {
@@ -299,7 +336,7 @@ class EmulatedClient implements KurrentDbClient {
       }
     }
     await this.call();
-    return this.server.appendMany(requests);
+    return this.appending(() => this.server.appendMany(requests));
   }
 
   readStream(streamName: string, options: ReadStreamOptions = {}): AsyncIterableIterator<ResolvedEvent> {
@@ -360,6 +397,14 @@ class EmulatedClient implements KurrentDbClient {
   async dispose(): Promise<void> {
     this.disposed = true;
     for (const subscription of this.subscriptions) await subscription.unsubscribe();
+  }
+
+  /** An append, unless its reply is to be lost: then a timeout, after writing or without. */
+  private appending<T>(append: () => T): T {
+    const lost = this.server.takeLostReply();
+    if (!lost) return append();
+    if (lost.written) append();
+    throw new DeadlineExceededError(undefined, 'Deadline exceeded (emulated lost reply)');
   }
 
   /** A call over the network: it takes a turn of the event loop, and fails once disposed. */

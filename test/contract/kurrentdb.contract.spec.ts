@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreUnavailableError, type EventStore } from '../../src/event-store/event-store.port.js';
+import { EventStoreUnavailableError, WrongExpectedRevisionError, type EventStore } from '../../src/event-store/event-store.port.js';
+import { verifyChain } from '../../src/event-store/hash.js';
 import { KurrentDbEventStore } from '../../src/event-store/kurrentdb/kurrentdb-event-store.js';
 import { type ContractHarness, eventStoreContract, makeEvent } from './event-store.contract.js';
 import { EmulatedKurrentDb } from './kurrentdb-emulator.js';
@@ -106,6 +107,108 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
       try {
         const page = await store.readAll({ fromPosition: all[120]!.position + 7, limit: 5 });
         expect(page.map((event) => event.data.n)).toEqual([121, 122, 123, 124, 125]);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  describe('appends whose outcome the server leaves open, or reports differently', () => {
+    const stream = () => `application-${randomUUID()}`;
+
+    it('answers an append whose reply was lost after it was written with the stored events, once', async () => {
+      const server = new EmulatedKurrentDb();
+      const store = new KurrentDbEventStore(server.client());
+      try {
+        const id = stream();
+        await store.append(id, [makeEvent('First')]);
+        server.loseNextAppendReplies({ written: true });
+        const result = await store.append(id, [makeEvent('Second'), makeEvent('Third')], { expectedRevision: 0 });
+        expect(result).toMatchObject({ nextExpectedRevision: 2, idempotentReplay: false });
+        expect(result.events.map((event) => [event.type, event.revision])).toEqual([['Second', 1], ['Third', 2]]);
+        const stored = await store.readStream(id);
+        expect(stored.map((event) => event.type)).toEqual(['First', 'Second', 'Third']);
+        expect(result.position).toBe(stored.at(-1)!.position);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('reports a lost reply of an append that was not written as unavailable; the retry writes it once', async () => {
+      const server = new EmulatedKurrentDb();
+      const store = new KurrentDbEventStore(server.client());
+      try {
+        const id = stream();
+        const events = [makeEvent('Only')];
+        server.loseNextAppendReplies({ written: false });
+        await expect(store.append(id, events, { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(EventStoreUnavailableError);
+        expect(await store.readStream(id)).toEqual([]);
+        const retried = await store.append(id, events, { expectedRevision: 'no_stream' });
+        expect(retried).toMatchObject({ nextExpectedRevision: 0, idempotentReplay: false });
+        // And a retry of a write whose reply was lost after it landed is a replay.
+        server.loseNextAppendReplies({ written: true });
+        const next = [makeEvent('Next')];
+        await store.append(id, next, { expectedRevision: 0 });
+        expect(await store.append(id, next, { expectedRevision: 0 })).toMatchObject({ idempotentReplay: true, nextExpectedRevision: 1 });
+        expect((await store.readStream(id)).map((event) => event.type)).toEqual(['Only', 'Next']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('answers a multi-stream append whose reply was lost after it was written', async () => {
+      const server = new EmulatedKurrentDb();
+      const store = new KurrentDbEventStore(server.client());
+      try {
+        const [a, b] = [stream(), stream()];
+        server.loseNextAppendReplies({ written: true });
+        const results = await store.appendMultiple([
+          { streamId: a, events: [makeEvent('A')], expectedRevision: 'no_stream' },
+          { streamId: b, events: [makeEvent('B')], expectedRevision: 'no_stream' },
+        ]);
+        expect(results.map((result) => [result.streamId, result.nextExpectedRevision, result.idempotentReplay])).toEqual([
+          [a, 0, false],
+          [b, 0, false],
+        ]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('with throwOnAppendFailure=false, still refuses a stale revision and still retries a lost race', async () => {
+      const server = new EmulatedKurrentDb();
+      const [one, two] = [0, 1].map(() => new KurrentDbEventStore(server.client({ throwOnAppendFailure: false })));
+      try {
+        const id = stream();
+        await one!.append(id, [makeEvent()]);
+        await one!.append(id, [makeEvent()], { expectedRevision: 0 });
+        const stale = await two!.append(id, [makeEvent()], { expectedRevision: 0 }).catch((error: unknown) => error);
+        expect(stale).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((stale as WrongExpectedRevisionError).actualRevision).toBe(1);
+        // 'any' from two writers at once: the chain's exact revisions collide, and both get in.
+        await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? one! : two!).append(id, [makeEvent('Any')])));
+        const stored = await one!.readStream(id);
+        expect(stored).toHaveLength(8);
+        expect(verifyChain(stored).ok).toBe(true);
+      } finally {
+        await one!.close();
+        await two!.close();
+      }
+    });
+
+    it('stores event ids in lower case, as KurrentDB returns them, and refuses ids that are not UUIDs', async () => {
+      const store = new KurrentDbEventStore(new EmulatedKurrentDb().client());
+      try {
+        const id = stream();
+        const upper = randomUUID().toUpperCase();
+        const result = await store.append(id, [{ ...makeEvent('Upper'), id: upper }]);
+        expect(result.events[0]!.id).toBe(upper.toLowerCase());
+        const stored = await store.readStream(id);
+        expect(stored[0]!.id).toBe(upper.toLowerCase());
+        expect(verifyChain(stored).ok).toBe(true);
+        expect(await store.append(id, [{ ...makeEvent('Upper'), id: upper }])).toMatchObject({ idempotentReplay: true });
+        await expect(store.append(id, [{ ...makeEvent('Bad'), id: 'not-a-uuid' }])).rejects.toThrow(/UUID/);
+        expect(await store.readStream(id)).toHaveLength(1);
       } finally {
         await store.close();
       }

@@ -123,8 +123,10 @@ export class KurrentDbEventStore implements EventStore {
     return result!;
   }
 
-  async appendMultiple(requests: AppendRequest[]): Promise<AppendResult[]> {
+  async appendMultiple(given: AppendRequest[]): Promise<AppendResult[]> {
     this.assertOpen();
+    // KurrentDB takes UUIDs only and hands them back in lower case: hashed, compared and returned so.
+    const requests = given.map((request) => ({ ...request, events: request.events.map(withUuidId) }));
     const seen = new Set<string>();
     for (const request of requests) {
       if (seen.has(request.streamId)) throw new Error(`Stream ${request.streamId} appears twice in one append`);
@@ -166,7 +168,16 @@ export class KurrentDbEventStore implements EventStore {
       plans.push(plan);
       results.push(undefined);
     }
-    if (plans.length > 0) await this.write(plans);
+    if (plans.length > 0) {
+      try {
+        await this.write(plans);
+      } catch (error) {
+        // A timeout or a dropped connection leaves it open whether the append was written (a lost
+        // reply; or KurrentDB holding back its answer to a retry of a write not yet indexed). If
+        // every event is in place it was, and the read-back below says whose; else it is the error.
+        if (!isUnavailable(error) || !(await this.allStored(plans))) throw error;
+      }
+    }
     let next = 0;
     const written = await Promise.all(plans.map((plan) => this.confirmWritten(plan)));
     return results.map((result) => result ?? written[next++]!);
@@ -195,7 +206,12 @@ export class KurrentDbEventStore implements EventStore {
     try {
       if (plans.length === 1) {
         const [plan] = plans as [PlannedAppend];
-        await this.client.appendToStream(plan.streamName, plan.wire, { streamState: stateOf(plan) });
+        const result = await this.client.appendToStream(plan.streamName, plan.wire, { streamState: stateOf(plan) });
+        // throwOnAppendFailure=false in the connection string: a refusal resolves instead of throwing.
+        if (!result.success) {
+          const current = result.nextExpectedRevision;
+          throw conflictOf(plan, current < 0n ? 'no_stream' : Number(current));
+        }
         return;
       }
       // Atomic across streams: KurrentDB 25.1+ only. Older servers answer UNIMPLEMENTED and we refuse
@@ -204,18 +220,10 @@ export class KurrentDbEventStore implements EventStore {
         plans.map((plan) => ({ streamName: plan.streamName, events: plan.wire, expectedState: stateOf(plan) })),
       );
     } catch (error) {
+      if (error instanceof LostRace || error instanceof WrongExpectedRevisionError) throw error;
       if (isWrongExpectedVersion(error)) {
         const plan = plans.find((p) => p.streamName === error.streamName) ?? plans[0]!;
-        const expected = plan.request.expectedRevision ?? 'any';
-        const actual = error.actualState === NO_STREAM ? 'no_stream' : Number(error.actualState);
-        // The caller's own expectation held when we read the head; only the chain's exact revision
-        // failed. 'any'/'stream_exists' would still hold, so re-read and retry; otherwise it is a
-        // real conflict.
-        const conflict = new WrongExpectedRevisionError(plan.request.streamId, expected, actual);
-        if ((expected === 'any' || expected === 'stream_exists') && revisionMatches(expected, actual)) {
-          throw new LostRace(conflict);
-        }
-        throw conflict;
+        throw conflictOf(plan, error.actualState === NO_STREAM ? 'no_stream' : Number(error.actualState));
       }
       if (plans.length > 1 && isUnimplemented(error)) {
         throw new Error(
@@ -225,6 +233,19 @@ export class KurrentDbEventStore implements EventStore {
         );
       }
       throw error;
+    }
+  }
+
+  /** Whether each plan's events are stored at their planned revisions (false when that cannot be read). */
+  private async allStored(plans: PlannedAppend[]): Promise<boolean> {
+    try {
+      for (const plan of plans) {
+        const stored = await this.readStreamRaw(plan.streamName, { fromRevision: plan.events[0]!.revision, limit: plan.events.length });
+        if (stored.length !== plan.events.length || stored.some((event, i) => event.id !== plan.events[i]!.id)) return false;
+      }
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -297,6 +318,9 @@ export class KurrentDbEventStore implements EventStore {
     const events: StoredEvent[] = [];
     try {
       const reading = this.client.readStream(streamName, {
+        // From the leader, where appends go: a command reads its stream, decides and appends with
+        // the revision it read, and an append reads back what it wrote.
+        requiresLeader: true,
         direction: backwards ? BACKWARDS : FORWARDS,
         fromRevision: options.fromRevision !== undefined ? BigInt(options.fromRevision) : backwards ? END : START,
         maxCount: options.limit ?? Number.MAX_SAFE_INTEGER,
@@ -481,6 +505,15 @@ export class KurrentDbEventStore implements EventStore {
     if (commit === undefined) {
       throw new Error('KurrentDB returned an event without its position: the adapter needs KurrentDB 22.6 or later');
     }
+    // Every event appended through the gRPC API commits itself (commit = prepare). Only events of
+    // an explicit transaction (the legacy TCP API) share their commit's position, which would make
+    // "after this position" skip the rest of the transaction: refuse such a store loudly.
+    if (recorded.position && recorded.position.prepare !== recorded.position.commit) {
+      throw new Error(
+        `KurrentDB event ${recorded.id} of ${recorded.streamId} was written in an explicit transaction ` +
+          '(commit and prepare positions differ): its $all position is not its own, which this adapter cannot order',
+      );
+    }
     const wire = (recorded.metadata ?? {}) as Partial<WireMetadata> & Record<string, unknown>;
     const data = recorded.isJson ? recorded.data : decodeBinary(recorded.data as Uint8Array);
     return {
@@ -508,6 +541,17 @@ export class KurrentDbEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('Event store is closed');
   }
+}
+
+/**
+ * The server refused a plan's exact revision. The caller's own expectation held when we read the
+ * head; 'any'/'stream_exists' would still hold, so re-read and retry (LostRace); otherwise it is a
+ * real conflict.
+ */
+function conflictOf(plan: PlannedAppend, actual: number | 'no_stream'): LostRace | WrongExpectedRevisionError {
+  const expected = plan.request.expectedRevision ?? 'any';
+  const conflict = new WrongExpectedRevisionError(plan.request.streamId, expected, actual);
+  return (expected === 'any' || expected === 'stream_exists') && revisionMatches(expected, actual) ? new LostRace(conflict) : conflict;
 }
 
 /** An 'any'/'stream_exists' append lost the race for the chain's exact revision: read again and retry. */
@@ -554,6 +598,14 @@ function isUnavailable(error: unknown): boolean {
   // Appends go through grpc-js directly and can surface its raw ServiceError (code 14).
   const code = grpcCode(error);
   return type === undefined && (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function withUuidId(event: NewEvent): NewEvent {
+  if (!UUID.test(event.id)) throw new TypeError(`KurrentDB event ids are UUIDs; '${event.id}' is not one`);
+  const id = event.id.toLowerCase();
+  return id === event.id ? event : { ...event, id };
 }
 
 /** Events from other writers may be binary; ours are always JSON. */
