@@ -11,6 +11,7 @@
  *   朝阳 第三条) can never be exceeded, not even by two decisions at the same moment.
  * This file holds the application commands and the reads; award-core.ts what both halves share.
  */
+import type { StoredEvent } from '../event-store/event-store.port.js';
 import { NotFoundError, RuleViolationError } from '../../workflows/errors.js';
 import type { ApplicantKind, ChannelKind, ProgrammePolicy } from '../../workflows/policy/policy.types.js';
 import { checkEligibility, type SubmissionInput } from '../../workflows/policy/eligibility.js';
@@ -235,10 +236,7 @@ export class AwardService {
   async scopeOfApplication(id: string): Promise<{ programmeId: string; termId: string }> {
     // A stream's first event never changes: a held copy answers without a read.
     const streamId = applicationStreamId(id);
-    const [first] = (this.core.streams.held(streamId) ?? (await this.core.streams.read(streamId))).events;
-    if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
-    const { programmeId, termId } = first.data as { programmeId: string; termId: string };
-    return { programmeId, termId };
+    return applicationScope(id, (this.core.streams.held(streamId) ?? (await this.core.streams.read(streamId))).events);
   }
 
   /** The programme of a term, with the term (for access checks). */
@@ -274,4 +272,15 @@ export class AwardService {
     if (defaults?.unit !== 'working' || !command.from || !(command.from in defaults)) return command;
     return { ...command, deadline: this.core.deps.calendar.addWorkingDays(command.occurredOn, defaults[command.from]) };
   }
+}
+
+/**
+ * The programme and term of an application, from its stream as read (its first event, the
+ * submission): for a caller that reads the stream anyway. NotFoundError when there is none.
+ */
+export function applicationScope(id: string, events: readonly StoredEvent[]): { programmeId: string; termId: string } {
+  const [first] = events;
+  if (!first || first.type !== 'ApplicationSubmitted') throw new NotFoundError(`Application ${id} not found`, { applicationId: id });
+  const { programmeId, termId } = first.data as { programmeId: string; termId: string };
+  return { programmeId, termId };
 }

@@ -13,7 +13,7 @@ import {
 import { NotFoundError } from '../../workflows/errors.js';
 import { applicationStreamId } from '../../workflows/application/events.js';
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
-import type { AwardService } from '../awards/award.service.js';
+import { type AwardService, applicationScope } from '../awards/award.service.js';
 import { type AuthenticatedRequest, JWT_SECRET, Roles } from '../auth/auth.guard.js';
 import { CLOCK, type Clock } from '../clock/clock.js';
 import { assertTermAccess } from '../common/access.js';
@@ -118,8 +118,11 @@ export class AuditController {
     if (asOf === null) {
       throw new ValidationFailedError([{ field: 'asOf', message: 'must be a date YYYY-MM-DD, an ISO 8601 instant or a global position' }]);
     }
-    // Scope from the stream itself (404 when unknown), not from a possibly lagging document.
-    await assertTermAccess(req.user, await this.awards.scopeOfApplication(id), this.awards);
+    // Scope from the stream itself (404 when unknown), not from a possibly lagging document; the
+    // events read for it are the ones shown, so the stream is read once.
+    const streamId = applicationStreamId(id);
+    const read = await this.store.readStream(streamId);
+    await assertTermAccess(req.user, applicationScope(id, read), this.awards);
     type Doc = AnyAuditHistoryDoc;
     const answer = await this.reader.read<Doc, Doc | null>(AUDIT_PROJECTION, { minPosition }, (view) => view.get(auditKey(id)));
     const doc = answer.data;
@@ -132,8 +135,10 @@ export class AuditController {
     const rule = this.ruleOf(doc);
     const mask = (entry: AuditEntry): HistoryEntryView => maskEvent(entry, req.user, rule);
     // The document says how far the read model has come; the events come from the store (cut at
-    // the document's revision) and are folded through the statechart here, once.
-    const events = await this.store.readStream(applicationStreamId(id));
+    // the document's revision) and are folded through the statechart here, once. Waiting for
+    // ?minPosition= may have taken the document past the events read above: read the rest.
+    const readUpTo = read.at(-1)!.revision;
+    const events = doc.lastRevision > readUpTo ? read.concat(await this.store.readStream(streamId, { fromRevision: readUpTo + 1 })) : read;
     const resolvePolicy = (programmeId: string, version: string) => this.policies.get(programmeId, version);
     if (asOf === undefined) {
       const data: HistoryView = {
@@ -166,9 +171,10 @@ export class AuditController {
   @ApiOperation({ summary: 'Recomputes the hash chain of the application’s stream from the event store; reports the first event that does not match' })
   @ApiOkResponse({ description: 'VerifyView (ok: false is still 200: the check ran, the stream failed it)' })
   async verify(@Param('id', IdPipe) id: string, @Req() req: AuthenticatedRequest): Promise<VerifyView> {
-    await assertTermAccess(req.user, await this.awards.scopeOfApplication(id), this.awards);
+    // One read of the store, for the scope and for the check (never a held copy: this is the check).
     const streamId = applicationStreamId(id);
     const events = await this.store.readStream(streamId);
+    await assertTermAccess(req.user, applicationScope(id, events), this.awards);
     const check = verifyChain(events);
     const bad = check.firstMismatch;
     const event = bad ? events.find((e) => e.id === bad.id) : undefined;

@@ -40,6 +40,7 @@ describe('read models: audit history and objection log (HTTP)', () => {
   let gold: string; // 朝阳, objection by 张三 without consent, dismissed
   let silver: string; // 朝阳, objection by 李四 who consented to disclosure
   let candidate: string; // 忻州, objection by 王五 to the supervision group
+  let complaintId: string;
   const token = (role: Role, programme: string) => t.token(role, [programme], `${role}-${programme}`);
   const get = (role: Role, programme: string, path: string) => t.request('GET', `/api${path}`, { token: token(role, programme) });
 
@@ -87,7 +88,8 @@ describe('read models: audit history and objection log (HTTP)', () => {
       }),
       201,
     );
-    expectOk(await supervisor.post(`/applications/${candidate}/objections/${complaint.objectionId}/accept`, {}));
+    complaintId = complaint.objectionId;
+    expectOk(await supervisor.post(`/applications/${candidate}/objections/${complaintId}/accept`, {}));
     head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
   });
 
@@ -334,6 +336,23 @@ describe('read models: audit history and objection log (HTTP)', () => {
       });
       // The other application's chain is untouched.
       expect(expectOk(await get('auditor', CHAOYANG, `/applications/${silver}/history/verify`)).ok).toBe(true);
+    });
+  });
+  describe('history while the read model catches up', () => {
+    it('shows the events appended while it waited for ?minPosition=', async () => {
+      const store = t.app.get<EventStore>(EVENT_STORE);
+      const before = await store.readStream(`application-${candidate}`);
+      const pending = get('auditor', XINZHOU, `/applications/${candidate}/history?minPosition=${(await store.headPosition()) + 1}`);
+      // By now the query has read the stream; the next event lands while it waits for the read model.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const supervisor = new AwardClient(t, token('supervisor', XINZHOU));
+      expectOk(await supervisor.post(`/applications/${candidate}/objections/${complaintId}/request-evidence`, { from: 'applicant', deadline: '2024-10-12' }));
+      const res = await pending;
+      expect(res.status).toBe(200);
+      expect(res.body.stale).toBe(false);
+      const entries = res.body.data.entries as Array<{ revision: number; type: string }>;
+      expect(entries.map((entry) => entry.revision)).toEqual([...before.map((event) => event.revision), before.length]);
+      expect(entries.at(-1)!.type).toBe('ObjectionEvidenceRequested');
     });
   });
 });
