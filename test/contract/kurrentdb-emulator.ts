@@ -103,6 +103,13 @@ export class EmulatedKurrentDb {
   /** All or nothing: every request is checked before any is written. */
   appendMany(requests: AppendStreamRequest[]): MultiAppendResult {
     const outcomes = requests.map((request) => this.check(request.streamName, request.events, request.expectedState));
+    // A retry is answered as one only whole: part stored, part new refuses the append (VerifyCommitChecks).
+    const replayed = outcomes.findIndex((outcome) => outcome.kind === 'replay');
+    if (replayed !== -1 && outcomes.some((outcome) => outcome.kind === 'write')) {
+      const { streamName, expectedState } = requests[replayed]!;
+      const stream = this.streams.get(streamName)!;
+      throw new WrongExpectedVersionError(undefined, { streamName, expected: expectedState, current: BigInt(stream.length - 1) });
+    }
     const responses: MultiAppendResult['responses'] = [];
     let position = 0n;
     requests.forEach((request, index) => {
