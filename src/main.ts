@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       `  JWT secret:  ${secret}`,
       `  API docs:    ${url.replace('[::1]', 'localhost')}/api/docs`,
       `  a token:     npm run token -- --role office --programme jinan-mayor --name 王芳`,
+      `               (where the sources are not here to build, as in the Docker image: node dist/src/cli/token.js …)`,
       config.clock === 'manual' ? '  CLOCK=manual: time moves only through POST /api/admin/clock' : '',
       '',
     ]
