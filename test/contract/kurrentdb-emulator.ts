@@ -93,16 +93,18 @@ export class EmulatedKurrentDb {
   }
 
   append(streamName: string, events: EventData[], expected: AppendStreamState): AppendResult {
-    const outcome = this.check(streamName, events, expected);
+    const wire = events.map((event) => toWire(event));
+    const outcome = this.check(streamName, wire, expected);
     if (outcome.kind === 'replay') return outcome.result;
-    const written = this.write(streamName, events.map((event) => toWire(event)));
+    const written = this.write(streamName, wire);
     const last = written.at(-1)!;
     return { success: true, nextExpectedRevision: last.revision, position: positionOf(last) };
   }
 
   /** All or nothing: every request is checked before any is written. */
   appendMany(requests: AppendStreamRequest[]): MultiAppendResult {
-    const outcomes = requests.map((request) => this.check(request.streamName, request.events, request.expectedState));
+    const wire = requests.map((request) => request.events.map((event) => toWire(event, true)));
+    const outcomes = requests.map((request, index) => this.check(request.streamName, wire[index]!, request.expectedState));
     // A retry is answered as one only whole: part stored, part new refuses the append (VerifyCommitChecks).
     const replayed = outcomes.findIndex((outcome) => outcome.kind === 'replay');
     if (replayed !== -1 && outcomes.some((outcome) => outcome.kind === 'write')) {
@@ -118,7 +120,7 @@ export class EmulatedKurrentDb {
         responses.push({ streamName: request.streamName, revision: outcome.result.nextExpectedRevision });
         return;
       }
-      const last = this.write(request.streamName, request.events.map((event) => toWire(event, true))).at(-1)!;
+      const last = this.write(request.streamName, wire[index]!).at(-1)!;
       responses.push({ streamName: request.streamName, revision: last.revision });
       position = last.pre;
     });
@@ -201,8 +203,7 @@ export class EmulatedKurrentDb {
     return index;
   }
 
-  private check(streamName: string, given: EventData[], expected: AppendStreamState): { kind: 'write' } | { kind: 'replay'; result: AppendResult } {
-    const events = given.map((event) => toWire(event));
+  private check(streamName: string, events: WireEvent[], expected: AppendStreamState): { kind: 'write' } | { kind: 'replay'; result: AppendResult } {
     const stream = this.streams.get(streamName) ?? [];
     const current: CurrentStreamState = stream.length === 0 ? NO_STREAM : BigInt(stream.length - 1);
     const replayAt =
