@@ -6,13 +6,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppOverrides } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import { METRICS, type Metrics } from './observability/metrics.js';
+import { PrototypedExpressAdapter } from './http/express-adapter.js';
 import { httpMetricsMiddleware } from './observability/http-metrics.middleware.js';
 import { PinoLoggerService, createLogger, requestLogger } from './observability/logging.js';
 
 /** Builds the configured application (used by main.ts and the e2e tests alike). */
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<INestApplication> {
   const logger = createLogger(config.logLevel, overrides.logDestination);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, overrides), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, overrides), new PrototypedExpressAdapter(), {
     bufferLogs: true,
     abortOnError: false,
   });

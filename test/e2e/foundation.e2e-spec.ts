@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Express } from 'express';
 import { signToken } from '../../src/auth/jwt.js';
 import { E2E_STORE, startApp, type TestApp } from './harness.js';
 
@@ -14,6 +16,31 @@ describe('foundation conventions (HTTP)', () => {
     const res = await t.request('GET', '/api/health');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', store: E2E_STORE });
+  });
+
+  it("builds each request and response with Express's prototypes, so Express need not change them per request", async () => {
+    // src/http/express-adapter.ts: Express's per-request Object.setPrototypeOf made every
+    // request's objects survive young-generation collections. Seen before Express's own listener.
+    const server = t.app.getHttpServer() as Server;
+    const express = t.app.getHttpAdapter().getInstance() as Express;
+    const seen: Array<{ request: boolean; response: boolean }> = [];
+    const listener = (request: IncomingMessage, response: ServerResponse) =>
+      seen.push({ request: Object.getPrototypeOf(request) === express.request, response: Object.getPrototypeOf(response) === express.response });
+    server.prependListener('request', listener);
+    try {
+      const res = await t.request('GET', '/api/health');
+      expect(res.status).toBe(200);
+      // Express's methods still work on them: the problem document of an unknown route uses res.status/res.json.
+      const missing = await t.request('GET', '/api/no-such-route');
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('content-type')).toContain('application/problem+json');
+    } finally {
+      server.removeListener('request', listener);
+    }
+    expect(seen).toEqual([
+      { request: true, response: true },
+      { request: true, response: true },
+    ]);
   });
 
   it('serves the OpenAPI document and the docs UI', async () => {
