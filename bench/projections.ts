@@ -13,15 +13,16 @@
  * threads), and the CLI itself, in worker threads, in a child process.
  *
  * Queries: a bounded loop of sequential GETs over one keep-alive connection (node:http), each
- * endpoint in turn per round (order rotating), GET /api/health as the baseline in the same rounds.
+ * endpoint in turn per round (order rotating), GET /api/health as the baseline in the same rounds,
+ * sent by a load generator in a fresh process (bench/support/query-client.ts).
  *
  * Env: BENCH_PROJ_EVENTS (default 1000000), BENCH_PROJ_ROUNDS (rebuild passes, default 1),
  * BENCH_QUERY_ROUNDS (default 3), BENCH_QUERY_REQUESTS (per endpoint per round, default 100),
+ * BENCH_QUERY_WARMUP_ROUNDS (unmeasured rounds before them, default 1),
  * BENCH_QUERY_BUDGET_MS (per endpoint per round, default 3000: a slow endpoint stops early),
  * BENCH_DATA_DIR (parent of the temp folder), BENCH_KEEP=1 keeps the copy.
  */
 import { execFile } from 'node:child_process';
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,8 +38,9 @@ import { SqliteProjectionStore } from '../src/projections/sqlite-projection-stor
 import { workerBuilder } from '../src/projections/rebuild-worker.js';
 import { type BenchMeasure, type BenchReport, type BenchTable, type BenchTarget, fileSystemOf, loadAverage, machine, measure, median } from './report.js';
 import { domainStore, sampleIds } from './support/domain-store.js';
-import { startServerChild } from './support/server.js';
-import { MemorySampler, MiB, copyDatabase, seconds, summarise, timedGet } from './support/stats.js';
+import { type QueryEndpoint, runQueryClient } from './support/query-client.js';
+import { type PauseFigures, startServerChild } from './support/server.js';
+import { MemorySampler, MiB, copyDatabase, seconds, summarise } from './support/stats.js';
 
 const run = promisify(execFile);
 const PAGE = 500; // the runner's default batch size, which is also its subscription's page size
@@ -116,10 +118,24 @@ async function assertRebuilt(runner: ProjectionRunner, name: string, error?: str
   if (after.checkpoint !== after.head || after.rebuild) throw new Error(`${name}: rebuild ended at ${after.checkpoint} of ${after.head} (${error ?? after.rebuild?.error ?? ''})`);
 }
 
-interface Endpoint {
-  name: string;
-  token: string;
-  paths: string[];
+/**
+ * What the slow queries overlapped: the server's GC pauses of 1 ms or more, the load generator's
+ * own GC pauses (its own process: bench/support/query-client.ts), or neither (the VM, the
+ * scheduler). A request at or above SLOW_MS counts once, under the first that applies.
+ */
+const SLOW_MS = 3;
+function pausesNote(server: PauseFigures, client: Array<{ at: number; ms: number }>, timeline: Array<{ at: number; ms: number }>): string {
+  const overlaps = (pauses: Array<{ at: number; ms: number }>, r: { at: number; ms: number }) => pauses.some((p) => p.at < r.at + r.ms && p.at + p.ms > r.at);
+  const slow = timeline.filter((r) => r.ms >= SLOW_MS);
+  const serverGc = slow.filter((r) => overlaps(server.gcLog ?? [], r));
+  const clientGc = slow.filter((r) => !overlaps(server.gcLog ?? [], r) && overlaps(client, r));
+  const clientMs = client.reduce((sum, p) => sum + p.ms, 0);
+  const clientMax = client.reduce((max, p) => Math.max(max, p.ms), 0);
+  return (
+    `during the measured queries (${timeline.length} requests): the server paused for GC ${server.gcPauses} times, ${server.gcTotalMs.toFixed(1)} ms in all, longest ${server.gcMaxMs.toFixed(2)} ms, its event loop's delay p99 ${server.loopDelayP99.toFixed(2)} ms; ` +
+    `the load generator ${client.length} times, ${clientMs.toFixed(1)} ms, longest ${clientMax.toFixed(2)} ms; ` +
+    `of the ${slow.length} requests that took ${SLOW_MS} ms or more, ${serverGc.length} overlapped a server GC pause of 1 ms or more, ${clientGc.length} (others) a load generator's GC pause, ${slow.length - serverGc.length - clientGc.length} neither`
+  );
 }
 
 export async function runProjectionsBench(): Promise<BenchReport> {
@@ -130,6 +146,7 @@ export async function runProjectionsBench(): Promise<BenchReport> {
   const rounds = Number(process.env.BENCH_PROJ_ROUNDS ?? 1);
   const queryRounds = Number(process.env.BENCH_QUERY_ROUNDS ?? 3);
   const queryRequests = Number(process.env.BENCH_QUERY_REQUESTS ?? 100);
+  const warmupRounds = Number(process.env.BENCH_QUERY_WARMUP_ROUNDS ?? 1);
   const budgetMs = Number(process.env.BENCH_QUERY_BUDGET_MS ?? 3000);
   const notes: string[] = [];
   const measures: BenchMeasure[] = [];
@@ -250,7 +267,7 @@ export async function runProjectionsBench(): Promise<BenchReport> {
       const yearOf = (termId: string) => termId.slice(-4);
       const apps = ids.applications;
       const objected = apps.filter((a) => a.objected);
-      const endpoints: Endpoint[] = [
+      const endpoints: QueryEndpoint[] = [
         { name: 'GET /api/health (baseline)', token: '', paths: ['/api/health'] },
         { name: 'quota  /terms/:id/quota', token: office, paths: ids.terms.map((t) => `/api/terms/${t.termId}/quota`) },
         {
@@ -268,30 +285,14 @@ export async function runProjectionsBench(): Promise<BenchReport> {
       if (objected.length) {
         endpoints.splice(4, 0, { name: 'audit  (objected applications)', token: auditor, paths: objected.map((a) => `/api/applications/${a.id}/history`) });
       }
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      const samples = new Map<string, number[]>(endpoints.map((e) => [e.name, []]));
-      const bytes = new Map<string, number>();
-      let cursor = 0;
-      const one = async (e: Endpoint) => {
-        const path = e.paths[cursor++ % e.paths.length]!;
-        const res = await timedGet(agent, server.port, path, e.token ? { authorization: `Bearer ${e.token}` } : {});
-        if (res.status !== 200) throw new Error(`${e.name}: ${path} answered ${res.status}`);
-        bytes.set(e.name, res.bytes);
-        return res.ms;
-      };
-      for (const e of endpoints) for (let i = 0; i < 10; i++) await one(e); // warm-up
-      for (let round = 0; round < queryRounds; round++) {
-        const order = [...endpoints.slice(round % endpoints.length), ...endpoints.slice(0, round % endpoints.length)];
-        for (const e of order) {
-          const deadline = performance.now() + budgetMs;
-          for (let i = 0; i < queryRequests && (i < 10 || performance.now() < deadline); i++) samples.get(e.name)!.push(await one(e));
-        }
-      }
-      agent.destroy();
+      const queries = await runQueryClient({ port: server.port, endpoints, rounds: queryRounds, requests: queryRequests, budgetMs, warmupRounds }, () => server.resetPauses());
+      const samples = new Map<string, number[]>(Object.entries(queries.samples));
+      const bytes = new Map<string, number>(Object.entries(queries.bytes));
+      notes.push(pausesNote(await server.pauses(), queries.gc, queries.timeline));
       const health = summarise(samples.get(endpoints[0]!.name)!);
       tables.push({
-        title: `query latency through HTTP (ms; sequential keep-alive GETs, ${queryRounds} interleaved rounds; ratios = endpoint / GET /api/health of the same rounds)`,
-        columns: ['endpoint', 'requests', 'p50', 'p90', 'p99', 'max', 'p50 ratio', 'p99 ratio', 'response bytes'],
+        title: `query latency through HTTP (ms; sequential keep-alive GETs from a load generator in its own process, ${queryRounds} interleaved rounds after ${warmupRounds} unmeasured; ratios = endpoint / GET /api/health of the same rounds)`,
+        columns: ['endpoint', 'requests', 'p50', 'p90', 'p99', 'max', 'p50 ratio', 'p99 ratio', 'largest answer (bytes)'],
         rows: endpoints.map((e) => {
           const s = summarise(samples.get(e.name)!);
           return [e.name, s.count, s.p50, s.p90, s.p99, s.max, `${(s.p50 / health.p50).toFixed(1)}×`, `${(s.p99 / health.p99).toFixed(1)}×`, bytes.get(e.name) ?? 0];
