@@ -257,7 +257,7 @@ async function benchStore(label: string, server: ServerChild, opts: { seconds: n
         warmupSeconds: 3,
         headers: { authorization: `Bearer ${office}` },
         workload,
-        onMeasuring: () => server.resetPauses(),
+        onMeasuring: () => void server.resetPauses(),
         trace: traceDir !== undefined && duration !== 1,
       });
       const pauses = await server.pauses();

@@ -88,6 +88,8 @@ export async function runQueries(plan: QueryPlan, warmedUp: () => Promise<void> 
     try {
       for (let round = 0; round < rounds; round++) await runRound(warmupRounds + round, true);
     } finally {
+      // Entries still buffered (Node delivers them on a later turn) would go with the observer.
+      for (const entry of observer.takeRecords()) gc.push({ at: epoch + entry.startTime, ms: entry.duration });
       observer.disconnect();
     }
   } finally {
@@ -98,9 +100,10 @@ export async function runQueries(plan: QueryPlan, warmedUp: () => Promise<void> 
 
 /**
  * Runs the plan in a fresh child process. `beforeMeasuring` runs once the child has warmed up
- * every endpoint, right before the measured requests (to reset the server's pause counters).
+ * every endpoint; the measured requests start when it has resolved (to reset the server's pause
+ * counters first).
  */
-export function runQueryClient(plan: QueryPlan, beforeMeasuring: () => void): Promise<QueryResults> {
+export function runQueryClient(plan: QueryPlan, beforeMeasuring: () => Promise<void> | void): Promise<QueryResults> {
   const script = fileURLToPath(import.meta.url);
   const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
@@ -110,15 +113,24 @@ export function runQueryClient(plan: QueryPlan, beforeMeasuring: () => void): Pr
       settled = true;
       fn();
     };
+    const fail = (error: unknown) =>
+      settle(() => {
+        child.kill();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      });
     child.on('message', (m: { type: string; results?: QueryResults; error?: string }) => {
       if (m.type === 'warmed-up') {
-        beforeMeasuring();
-        child.send({ type: 'go' });
+        Promise.resolve()
+          .then(beforeMeasuring)
+          .then(() => child.send({ type: 'go' }))
+          .catch(fail);
       }
       if (m.type === 'results') settle(() => resolve(m.results!));
-      if (m.type === 'error') settle(() => reject(new Error(m.error)));
+      if (m.type === 'error') fail(new Error(m.error));
     });
-    child.on('exit', (code) => settle(() => reject(new Error(`query client exited with ${code} before answering`))));
+    child.on('error', fail);
+    // 'close', not 'exit': it comes after the IPC channel has delivered everything.
+    child.on('close', (code) => fail(new Error(`query client exited with ${code} before answering`)));
     child.send({ type: 'run', plan });
   });
 }
@@ -128,7 +140,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
     if (m.type !== 'run') return;
     const go = () =>
       new Promise<void>((resolve) => {
-        process.once('message', () => resolve());
+        const onGo = (message: { type?: string }) => {
+          if (message?.type !== 'go') return;
+          process.off('message', onGo);
+          resolve();
+        };
+        process.on('message', onGo);
         process.send!({ type: 'warmed-up' });
       });
     runQueries(m.plan, go)

@@ -93,7 +93,10 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'memory') process.send?.({ type: 'memory', usage: process.memoryUsage() });
-    if (message?.type === 'pauses-reset') pauses.reset();
+    if (message?.type === 'pauses-reset') {
+      pauses.reset();
+      process.send?.({ type: 'pauses-reset-done' });
+    }
     if (message?.type === 'pauses') process.send?.({ type: 'pauses', figures: pauses.read() });
     if (message?.type === 'stop') void stop();
   });

@@ -27,7 +27,8 @@ export interface ServerChild {
   pid: number;
   token(roles: Role | Role[], programmes?: string[]): string;
   memory(): Promise<NodeJS.MemoryUsage>;
-  resetPauses(): void;
+  /** Resolves once the server has reset its counters. */
+  resetPauses(): Promise<void>;
   pauses(): Promise<PauseFigures>;
   stop(): Promise<void>;
 }
@@ -71,7 +72,15 @@ export async function startServerChild(env: Record<string, string>, timeoutMs = 
       return signToken({ sub: `bench-${list.join('-')}`, name: '基准测试', roles: list, programmes }, BENCH_SECRET);
     },
     resetPauses() {
-      child.send({ type: 'pauses-reset' });
+      return new Promise<void>((resolve) => {
+        const on = (m: { type?: string }) => {
+          if (m?.type !== 'pauses-reset-done') return;
+          child.off('message', on);
+          resolve();
+        };
+        child.on('message', on);
+        child.send({ type: 'pauses-reset' });
+      });
     },
     pauses() {
       return new Promise((resolve) => {
