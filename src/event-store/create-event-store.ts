@@ -5,13 +5,17 @@ import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
 export const EMBEDDED_EVENTS_FILE = 'events.db';
 
+/**
+ * How the server opens the embedded store: its thread does not wait on the disk for appends (their
+ * fsyncs run in libuv's pool) nor for checkpoints of the log (a worker thread). Equally durable.
+ */
+export const SERVER_SQLITE_OPTIONS = { fsync: 'off-loop', walCheckpoints: 'background' } as const;
+
 /** Opens the adapter the configuration names; server adapters load only when chosen. */
 export async function createEventStore(config: AppConfig): Promise<EventStore> {
   switch (config.eventStore) {
     case 'sqlite':
-      // The server's thread does not wait on the disk for appends: their fsyncs run in libuv's pool,
-      // and checkpoints of the log in a worker thread.
-      return new SqliteEventStore({ filename: join(config.dataDir, EMBEDDED_EVENTS_FILE), fsync: 'off-loop', walCheckpoints: 'background' });
+      return new SqliteEventStore({ filename: join(config.dataDir, EMBEDDED_EVENTS_FILE), ...SERVER_SQLITE_OPTIONS });
     case 'postgres': {
       const { PostgresEventStore } = await import('./postgres/postgres-event-store.js');
       return PostgresEventStore.open({ connectionString: config.databaseUrl!, schema: config.databaseSchema });
