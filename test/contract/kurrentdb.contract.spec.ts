@@ -115,11 +115,19 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
 
   describe('appends whose outcome the server leaves open, or reports differently', () => {
     const stream = () => `application-${randomUUID()}`;
-
-    it('answers an append whose reply was lost after it was written with the stored events, once', async () => {
+    /** One adapter over a fresh emulated server, closed whatever the test does. */
+    const withStore = async (test: (store: KurrentDbEventStore, server: EmulatedKurrentDb) => Promise<void>) => {
       const server = new EmulatedKurrentDb();
       const store = new KurrentDbEventStore(server.client());
       try {
+        await test(store, server);
+      } finally {
+        await store.close();
+      }
+    };
+
+    it('answers an append whose reply was lost after it was written with the stored events, once', () =>
+      withStore(async (store, server) => {
         const id = stream();
         await store.append(id, [makeEvent('First')]);
         server.loseNextAppendReplies({ written: true });
@@ -129,15 +137,10 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
         const stored = await store.readStream(id);
         expect(stored.map((event) => event.type)).toEqual(['First', 'Second', 'Third']);
         expect(result.position).toBe(stored.at(-1)!.position);
-      } finally {
-        await store.close();
-      }
-    });
+      }));
 
-    it('reports a lost reply of an append that was not written as unavailable; the retry writes it once', async () => {
-      const server = new EmulatedKurrentDb();
-      const store = new KurrentDbEventStore(server.client());
-      try {
+    it('reports a lost reply of an append that was not written as unavailable; the retry writes it once', () =>
+      withStore(async (store, server) => {
         const id = stream();
         const events = [makeEvent('Only')];
         server.loseNextAppendReplies({ written: false });
@@ -151,15 +154,10 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
         await store.append(id, next, { expectedRevision: 0 });
         expect(await store.append(id, next, { expectedRevision: 0 })).toMatchObject({ idempotentReplay: true, nextExpectedRevision: 1 });
         expect((await store.readStream(id)).map((event) => event.type)).toEqual(['Only', 'Next']);
-      } finally {
-        await store.close();
-      }
-    });
+      }));
 
-    it('answers a multi-stream append whose reply was lost after it was written', async () => {
-      const server = new EmulatedKurrentDb();
-      const store = new KurrentDbEventStore(server.client());
-      try {
+    it('answers a multi-stream append whose reply was lost after it was written', () =>
+      withStore(async (store, server) => {
         const [a, b] = [stream(), stream()];
         server.loseNextAppendReplies({ written: true });
         const results = await store.appendMultiple([
@@ -170,10 +168,7 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
           [a, 0, false],
           [b, 0, false],
         ]);
-      } finally {
-        await store.close();
-      }
-    });
+      }));
 
     it('with throwOnAppendFailure=false, still refuses a stale revision and still retries a lost race', async () => {
       const server = new EmulatedKurrentDb();
@@ -196,9 +191,8 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
       }
     });
 
-    it('stores event ids in lower case, as KurrentDB returns them, and refuses ids that are not UUIDs', async () => {
-      const store = new KurrentDbEventStore(new EmulatedKurrentDb().client());
-      try {
+    it('stores event ids in lower case, as KurrentDB returns them, and refuses ids that are not UUIDs', () =>
+      withStore(async (store) => {
         const id = stream();
         const upper = randomUUID().toUpperCase();
         const result = await store.append(id, [{ ...makeEvent('Upper'), id: upper }]);
@@ -209,10 +203,7 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
         expect(await store.append(id, [{ ...makeEvent('Upper'), id: upper }])).toMatchObject({ idempotentReplay: true });
         await expect(store.append(id, [{ ...makeEvent('Bad'), id: 'not-a-uuid' }])).rejects.toThrow(/UUID/);
         expect(await store.readStream(id)).toHaveLength(1);
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   });
 
   // As a deployment: no prefix, a server of its own, where only the system events are filtered out.
