@@ -161,6 +161,28 @@ export class IdempotencyMismatchError extends Error {
   }
 }
 
+/**
+ * Raised when the store refuses an append for its size (KurrentDB's maximum append size, 1 MiB by
+ * default, or its per-record and per-transaction limits of multi-stream appends); nothing was
+ * written. The embedded and PostgreSQL stores set no such limit.
+ */
+export class AppendTooLargeError extends Error {
+  readonly code = 'APPEND_TOO_LARGE';
+  constructor(
+    /** The limit the store reported, in bytes, when it reported one. */
+    readonly maxBytes: number | undefined,
+    /** The append's size as the store counted it, when it said. */
+    readonly bytes: number | undefined,
+    override readonly cause?: unknown,
+  ) {
+    super(
+      `The event store refused the append as too large${bytes !== undefined ? ` (${bytes} bytes)` : ''}` +
+        `${maxBytes !== undefined ? `; its limit is ${maxBytes} bytes` : ''}; nothing was written`,
+    );
+    this.name = 'AppendTooLargeError';
+  }
+}
+
 /** The store could not be reached or failed; the append may or may not have happened. */
 export class EventStoreUnavailableError extends Error {
   readonly code = 'STORE_UNAVAILABLE';

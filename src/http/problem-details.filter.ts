@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { DomainError } from '../../workflows/errors.js';
 import {
+  AppendTooLargeError,
   EventStoreUnavailableError,
   IdempotencyMismatchError,
   WrongExpectedRevisionError,
@@ -55,6 +56,12 @@ export function toProblem(error: unknown): ProblemDocument {
     });
   }
   if (error instanceof IdempotencyMismatchError) return make(422, error.code, error.message);
+  if (error instanceof AppendTooLargeError) {
+    return make(413, error.code, 'The event store refused to record this decision: it is larger than the store accepts in one append. Nothing was written', {
+      ...(error.maxBytes !== undefined ? { maxBytes: error.maxBytes } : {}),
+      ...(error.bytes !== undefined ? { bytes: error.bytes } : {}),
+    });
+  }
   if (error instanceof EventStoreUnavailableError) {
     return make(503, error.code, 'The event store is unavailable; the request may be retried with the same Idempotency-Key');
   }

@@ -6,6 +6,9 @@ import {
   DeadlineExceededError,
   InvalidArgumentError,
   END,
+  MaxAppendSizeExceededError,
+  AppendRecordSizeExceededError,
+  TransactionMaxSizeExceededError,
   EVENT_TYPE,
   NO_STREAM,
   START,
@@ -62,7 +65,14 @@ import type { KurrentDbClient } from '../../src/event-store/kurrentdb/kurrentdb-
  * calls do. `loseNextAppendReplies` makes appends time out (DeadlineExceededError) after or without
  * writing, as when a reply is lost or the server is slow; `throwOnAppendFailure: false` (a
  * connection-string option) makes a refused append resolve `{ success: false }` instead of throwing.
- * Out of reach here: timing, clusters and leader changes, TLS, size limits, the gRPC layer itself.
+ * - Size limits: an append whose events come to more than `maxAppendSize` bytes (KurrentDB's
+ *   MaxAppendSize, 1 MiB by default) is refused before anything is written, with the client's
+ *   MaxAppendSizeExceededError; a multi-stream append with one record over `maxRecordSize` with
+ *   AppendRecordSizeExceededError, and one over `maxAppendSize` in all with
+ *   TransactionMaxSizeExceededError. An event counts as its data and metadata bytes plus twice its
+ *   type's length, about what the server counts (Event.SizeOnDisk); the exact byte is not emulated.
+ *
+ * Out of reach here: timing, clusters and leader changes, TLS, the gRPC layer itself.
  */
 export class EmulatedKurrentDb {
   private readonly log: LogRecord[] = [];
@@ -70,8 +80,12 @@ export class EmulatedKurrentDb {
   private nextOffset = 0n;
   private readonly waiting = new Set<() => void>();
   private lostReplies: Array<{ written: boolean }> = [];
+  private readonly maxAppendSize: number;
+  private readonly maxRecordSize: number;
 
-  constructor() {
+  constructor(options: { maxAppendSize?: number; maxRecordSize?: number } = {}) {
+    this.maxAppendSize = options.maxAppendSize ?? 1024 * 1024;
+    this.maxRecordSize = options.maxRecordSize ?? this.maxAppendSize;
     // A fresh server's log starts with its own records, which share $all with user events.
     this.write('$epochs', [{ id: randomUUID(), type: '$epoch-information', data: '{"epochNumber":0}', metadata: '' }]);
     this.write('$settings', [{ id: randomUUID(), type: '$settings', data: '{"$userStreamAcl":{}}', metadata: '' }]);
@@ -94,6 +108,9 @@ export class EmulatedKurrentDb {
 
   append(streamName: string, events: EventData[], expected: AppendStreamState): AppendResult {
     const wire = events.map((event) => toWire(event));
+    if (wire.reduce((bytes, event) => bytes + sizeOf(event), 0) > this.maxAppendSize) {
+      throw MaxAppendSizeExceededError.fromMaxAppendSize(this.maxAppendSize);
+    }
     const outcome = this.check(streamName, wire, expected);
     if (outcome.kind === 'replay') return outcome.result;
     const written = this.write(streamName, wire);
@@ -104,6 +121,22 @@ export class EmulatedKurrentDb {
   /** All or nothing: every request is checked before any is written. */
   appendMany(requests: AppendStreamRequest[]): MultiAppendResult {
     const wire = requests.map((request) => request.events.map((event) => toWire(event, true)));
+    let total = 0;
+    wire.forEach((events, index) => {
+      for (const event of events) {
+        const size = sizeOf(event);
+        if (size > this.maxRecordSize) {
+          throw new AppendRecordSizeExceededError(undefined as never, {
+            stream: requests[index]!.streamName,
+            recordId: event.id,
+            size,
+            maxSize: this.maxRecordSize,
+          });
+        }
+        total += size;
+      }
+    });
+    if (total > this.maxAppendSize) throw new TransactionMaxSizeExceededError(undefined as never, { size: total, maxSize: this.maxAppendSize });
     const outcomes = requests.map((request, index) => this.check(request.streamName, wire[index]!, request.expectedState));
     // A retry is answered as one only whole: part stored, part new refuses the append (VerifyCommitChecks).
     const replayed = outcomes.findIndex((outcome) => outcome.kind === 'replay');
@@ -280,6 +313,11 @@ function toWire(event: EventData, properties = false): WireEvent {
     data: JSON.stringify(event.data),
     metadata: metadata === undefined ? '' : JSON.stringify(metadata),
   };
+}
+
+/** About what KurrentDB counts of an event against its append limits (see the class comment). */
+function sizeOf(event: WireEvent): number {
+  return Buffer.byteLength(event.data) + Buffer.byteLength(event.metadata) + 2 * event.type.length;
 }
 
 function positionOf(record: LogRecord): Position {

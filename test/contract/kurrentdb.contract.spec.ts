@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreUnavailableError, WrongExpectedRevisionError, type EventStore } from '../../src/event-store/event-store.port.js';
+import {
+  AppendTooLargeError,
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+  type EventStore,
+} from '../../src/event-store/event-store.port.js';
 import { verifyChain } from '../../src/event-store/hash.js';
 import { KurrentDbEventStore } from '../../src/event-store/kurrentdb/kurrentdb-event-store.js';
 import { type ContractHarness, eventStoreContract, makeEvent } from './event-store.contract.js';
@@ -116,8 +121,11 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
   describe('appends whose outcome the server leaves open, or reports differently', () => {
     const stream = () => `application-${randomUUID()}`;
     /** One adapter over a fresh emulated server, closed whatever the test does. */
-    const withStore = async (test: (store: KurrentDbEventStore, server: EmulatedKurrentDb) => Promise<void>) => {
-      const server = new EmulatedKurrentDb();
+    const withStore = async (
+      test: (store: KurrentDbEventStore, server: EmulatedKurrentDb) => Promise<void>,
+      limits: ConstructorParameters<typeof EmulatedKurrentDb>[0] = {},
+    ) => {
+      const server = new EmulatedKurrentDb(limits);
       const store = new KurrentDbEventStore(server.client());
       try {
         await test(store, server);
@@ -204,6 +212,71 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
         await expect(store.append(id, [{ ...makeEvent('Bad'), id: 'not-a-uuid' }])).rejects.toThrow(/UUID/);
         expect(await store.readStream(id)).toHaveLength(1);
       }));
+
+    describe('appends the server refuses for their size', () => {
+      /** An event of about `bytes` bytes of data (Chinese text: 3 bytes a character in UTF-8). */
+      const sized = (type: string, bytes: number) => makeEvent(type, { text: '质'.repeat(Math.ceil(bytes / 3)) });
+      const refusal = (error: unknown) => {
+        expect(error).toBeInstanceOf(AppendTooLargeError);
+        expect((error as AppendTooLargeError).code).toBe('APPEND_TOO_LARGE');
+        return error as AppendTooLargeError;
+      };
+
+      it('refuses a single-stream append over the maximum append size, writing nothing, and takes one under it', () =>
+        withStore(
+          async (store) => {
+            const id = stream();
+            await store.append(id, [makeEvent('First')]);
+            const error = refusal(await store.append(id, [sized('Big', 5_000), sized('Big', 5_000)], { expectedRevision: 0 }).catch((e: unknown) => e));
+            expect(error.maxBytes).toBe(8_192);
+            expect((await store.readStream(id)).map((event) => event.type)).toEqual(['First']);
+            // Nothing half-written: the same stream takes the next append at the revision it had.
+            expect(await store.append(id, [sized('Fits', 5_000)], { expectedRevision: 0 })).toMatchObject({ nextExpectedRevision: 1 });
+            expect(verifyChain(await store.readStream(id)).ok).toBe(true);
+          },
+          { maxAppendSize: 8_192 },
+        ));
+
+      it('refuses a multi-stream append with a record over the record limit, writing no stream', () =>
+        withStore(
+          async (store) => {
+            const [a, b] = [stream(), stream()];
+            const error = refusal(
+              await store
+                .appendMultiple([
+                  { streamId: a, events: [makeEvent('Small')], expectedRevision: 'no_stream' },
+                  { streamId: b, events: [sized('Big', 6_000)], expectedRevision: 'no_stream' },
+                ])
+                .catch((e: unknown) => e),
+            );
+            expect(error.maxBytes).toBe(4_096);
+            expect(error.bytes).toBeGreaterThan(4_096);
+            expect(await store.readStream(a)).toEqual([]);
+            expect(await store.readStream(b)).toEqual([]);
+          },
+          { maxAppendSize: 65_536, maxRecordSize: 4_096 },
+        ));
+
+      it('refuses a multi-stream append over the maximum in all, writing no stream', () =>
+        withStore(
+          async (store) => {
+            const [a, b] = [stream(), stream()];
+            const error = refusal(
+              await store
+                .appendMultiple([
+                  { streamId: a, events: [sized('Half', 3_000)], expectedRevision: 'no_stream' },
+                  { streamId: b, events: [sized('Half', 3_000)], expectedRevision: 'no_stream' },
+                ])
+                .catch((e: unknown) => e),
+            );
+            expect(error.maxBytes).toBe(5_000);
+            expect(error.bytes).toBeGreaterThan(5_000);
+            expect(await store.readStream(a)).toEqual([]);
+            expect(await store.readStream(b)).toEqual([]);
+          },
+          { maxAppendSize: 5_000 },
+        ));
+    });
   });
 
   // As a deployment: no prefix, a server of its own, where only the system events are filtered out.

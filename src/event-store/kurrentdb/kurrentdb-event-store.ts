@@ -29,6 +29,7 @@ import {
   type StoredEvent,
   type SubscribeToAllOptions,
   type Subscription,
+  AppendTooLargeError,
   EventStoreUnavailableError,
   IdempotencyMismatchError,
   WrongExpectedRevisionError,
@@ -225,6 +226,8 @@ export class KurrentDbEventStore implements EventStore {
         const plan = plans.find((p) => p.streamName === error.streamName) ?? plans[0]!;
         throw conflictOf(plan, error.actualState === NO_STREAM ? 'no_stream' : Number(error.actualState));
       }
+      const tooLarge = appendTooLarge(error);
+      if (tooLarge) throw tooLarge;
       if (plans.length > 1 && isUnimplemented(error)) {
         throw new Error(
           'appendMultiple needs KurrentDB 25.1 or later (atomic multi-stream append); this server does not ' +
@@ -578,6 +581,25 @@ function isWrongExpectedVersion(
   error: unknown,
 ): error is { streamName: string; actualState: bigint | typeof NO_STREAM } & Error {
   return errorType(error) === ErrorType.WRONG_EXPECTED_VERSION;
+}
+
+/**
+ * KurrentDB's size refusals, all before anything is written: a single-stream append over the
+ * server's MaxAppendSize (1 MiB by default), and a multi-stream append with a record or a whole
+ * transaction over its limits (25.1+).
+ */
+function appendTooLarge(error: unknown): AppendTooLargeError | undefined {
+  const details = error as { maxAppendSize?: unknown; maxSize?: unknown; size?: unknown };
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  switch (errorType(error)) {
+    case ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED:
+      return new AppendTooLargeError(number(details.maxAppendSize), undefined, error);
+    case ErrorType.APPEND_RECORD_SIZE_EXCEEDED:
+    case ErrorType.TRANSACTION_MAX_SIZE_EXCEEDED:
+      return new AppendTooLargeError(number(details.maxSize), number(details.size), error);
+    default:
+      return undefined;
+  }
 }
 
 function isUnimplemented(error: unknown): boolean {
