@@ -232,9 +232,11 @@ describe('忻州 and 瀍河: objections to the supervision group, annual reports
     const decide = (decision: string, extra: Record<string, unknown> = {}) =>
       supervisor.post(`/applications/${id}/objections/${received.objectionId}/${decision}`, { occurredAt: '2025-10-10', ...extra });
     expectOk(await decide('accept'));
-    // 忻州 sets no default time to answer: the deadline is the supervision group's to give.
-    expectProblem(await decide('request-evidence', { from: 'objector' }), 422);
-    expectOk(await decide('request-evidence', { from: 'objector', deadline: '2025-10-13' }));
+    // 忻州 第二十七条 sets no time limit for evidence, and no consequence of missing one (朝阳 第二十二、
+    // 二十三条 do): the supervision group settles the complaint; nothing is written by the request.
+    const refused = await decide('request-evidence', { from: 'objector', deadline: '2025-10-13' });
+    expectProblem(refused, 422, 'RULE_VIOLATION');
+    expect(refused.body).toMatchObject({ field: 'decision', rule: { programme: 'xinzhou-mayor', version: '2021', article: '第二十七条' } });
     expectOk(await decide('dismiss', { reason: '反映内容不属实' }));
 
     clock.set('2025-10-15T02:00:00Z'); // round 2 ended 10-14

@@ -142,9 +142,23 @@ export function decideObjection(command: ObjectionDecisionCommand, state: Replay
       requireStatus(objection, 'received', 'refuse it');
       return [{ type: 'ObjectionRefused', data: { applicationId, objectionId, reason: requireText(command.reason, 'reason'), refusedOn: on } }];
     case 'request-evidence': {
-      // 朝阳 第二十二、二十三条: each side answers within the time set.
+      // 朝阳 第二十二、二十三条: each side answers within the time set, and a missed limit decides
+      // (missEvidenceDeadline). No other programme's text provides for that: there the office
+      // investigates and the deciding body settles the objection (uphold / dismiss).
+      const rule = policy.objections.defaultDeadlines;
+      if (!rule) {
+        throw new RuleViolationError(
+          `${policy.programmeId}'s rules set no time limits for evidence on an objection; the objection is settled by upholding or dismissing it`,
+          ruleRef(policy, policy.objections.article),
+          'decision',
+        );
+      }
       requireStatus(objection, 'accepted', 'request evidence');
       const from = requireParty(command.from);
+      if (from === 'recommender' && state.context.channel?.kind === 'direct') {
+        // 朝阳 第十七条(三)1: a direct filing has no recommending body to verify the objection.
+        throw new RuleViolationError('The application was filed directly: there is no recommending body to ask', ruleRef(policy, rule.article), 'from');
+      }
       if (objection.evidenceRequests.some((r) => r.from === from && r.status === 'pending')) {
         throw new InvalidInputError(`Evidence from the ${from} is already requested`, 'from');
       }

@@ -104,7 +104,9 @@ function createGuards(policy: ProgrammePolicy) {
         event.type === 'ObjectionEvidenceRequested' &&
         o?.status === 'accepted' &&
         !o.evidenceRequests.some((r) => r.deadlineId === event.data.deadlineId) &&
-        !o.evidenceRequests.some((r) => r.from === event.data.from && r.status === 'pending')
+        !o.evidenceRequests.some((r) => r.from === event.data.from && r.status === 'pending') &&
+        // A direct filing has no recommending body to ask (朝阳 第十七条(三)1).
+        !(event.data.from === 'recommender' && context.channel?.kind === 'direct')
       );
     },
     evidencePending: ({ context, event }: { context: ApplicationContext; event: ApplicationEvent }) => {
@@ -192,7 +194,7 @@ function entering(chain: Chain, index: number): Partial<Record<ApplicationEventT
   }
 }
 
-function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: number, chain: Chain): StateConfig {
+function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: number, chain: Chain, policy: ProgrammePolicy): StateConfig {
   const round = step.round.round;
   // A candidate list's publicity precedes the proposed list: a candidate dropped then is not awarded.
   return {
@@ -213,17 +215,28 @@ function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: numbe
           ObjectionReceived: t(undefined, 'objectionAdmissible'),
           ObjectionAccepted: t(undefined, 'objectionReceived'),
           ObjectionRefused: [t('publicized', 'lastOpenReceived'), t(undefined, 'objectionReceived')],
-          ObjectionEvidenceRequested: t(undefined, 'evidenceRequestable'),
-          ObjectionEvidenceRecorded: t(undefined, 'evidencePending'),
-          ObjectionEvidenceDeadlineMissed: t(undefined, 'deadlinePending'),
           // An upheld objection removes the applicant from the list.
           ObjectionUpheld: t(abs('disqualified'), 'objectionAccepted'),
           ObjectionDismissed: [t('publicized', 'lastOpenAccepted'), t(undefined, 'objectionAccepted')],
-          // The recommender did not verify in time: the applicant fails review (朝阳 第二十二条).
-          ApplicationDisqualified: t(abs('disqualified')),
+          ...(policy.objections.defaultDeadlines ? evidenceDeadlines() : {}),
         },
       },
     },
+  };
+}
+
+/**
+ * Evidence asked of a party within a time limit, and what a missed limit decides (朝阳 第二十二、
+ * 二十三条): only where the policy has that rule (objections.defaultDeadlines). No other text
+ * provides for it, so no other programme's statechart has these edges.
+ */
+function evidenceDeadlines(): NonNullable<StateConfig['on']> {
+  return {
+    ObjectionEvidenceRequested: t(undefined, 'evidenceRequestable'),
+    ObjectionEvidenceRecorded: t(undefined, 'evidencePending'),
+    ObjectionEvidenceDeadlineMissed: t(undefined, 'deadlinePending'),
+    // The recommender did not verify in time: the applicant fails review (朝阳 第二十二条).
+    ApplicationDisqualified: t(abs('disqualified')),
   };
 }
 
@@ -260,7 +273,7 @@ function generateStates(policy: ProgrammePolicy): Record<string, StateConfig> {
   };
   chain.steps.forEach((step, index) => {
     states[stateBefore(chain, index)] = waiting(index);
-    if (step.kind === 'publicity') states[step.node] = publicityState(step, index, chain);
+    if (step.kind === 'publicity') states[step.node] = publicityState(step, index, chain, policy);
   });
   states.awarded = {
     on: {

@@ -7,6 +7,7 @@ import { IllegalTransitionError, RuleViolationError } from '../errors.js';
 import type { ProgrammePolicy } from '../policy/policy.types.js';
 import { PolicyRegistry } from '../policy/registry.js';
 import { buildChain } from './chain.js';
+import { CorruptStreamError } from './replay.js';
 import type { ApplicationEvent } from './events.js';
 import { cmd, ev, given, reviews, scores } from './spec-helpers.js';
 
@@ -186,6 +187,38 @@ describe('objections during publicity', () => {
     const running = historyOf(jinan, 'publicized');
     expect(given(jinan, running).when(object({ objector: { anonymous: true }, evidenceProvided: false })).events()).toHaveLength(1);
     expect(notAdmitted(given(jinan, running).when(object({}, LATE)).events()).refusal).toMatchObject({ article: '第十七条', field: 'receivedOn' });
+  });
+
+  it('朝阳 第二十二、二十三条: evidence within a time limit, whose miss decides, exists in 朝阳 only; 济南 第十七条, 淄博 第十八条, 忻州 第二十七条, 瀍河 第十九条 refuse it with their objection article', () => {
+    const request = (from: string) => cmd({ type: 'objection-decision', objectionId: 'obj-1', decision: 'request-evidence', from, deadline: '2025-06-10', ...at('2025-06-05') } as never);
+    for (const policy of [jinan, zibo, xinzhou, chanhe]) {
+      const round = buildChain(policy).steps.filter((s) => s.kind === 'publicity').length;
+      const accepted = [...historyOf(policy, 'publicized'), ev.objection('obj-1', round), ev.objectionAccepted()];
+      for (const from of ['recommender', 'applicant', 'objector']) {
+        given(policy, accepted).when(request(from)).thenThrows(RuleViolationError, {
+          rule: { programme: policy.programmeId, article: policy.objections.article },
+          field: 'decision',
+        });
+      }
+      // Nor does its statechart take the events: no disqualification for a missed limit.
+      expect(() => given(policy, [...accepted, ev.evidenceRequested('recommender')])).toThrow(CorruptStreamError);
+    }
+    const chaoyangAccepted = [...historyOf(chaoyang, 'publicized'), ev.objection('obj-1', 1), ev.objectionAccepted()];
+    expect(given(chaoyang, chaoyangAccepted).when(request('recommender')).events()[0]).toMatchObject({ type: 'ObjectionEvidenceRequested', data: { from: 'recommender' } });
+  });
+
+  it('朝阳 第十七条(三)1, 第二十二条: a direct filing has no recommending body to ask for evidence', () => {
+    const history = historyOf(chaoyang, 'publicized');
+    const submitted = history[0] as Extract<ApplicationEvent, { type: 'ApplicationSubmitted' }>;
+    // Filed directly: no recommendation step.
+    const direct: ApplicationEvent[] = [
+      { ...submitted, data: { ...submitted.data, channel: { kind: 'direct', recommender: null } } },
+      ...history.slice(1).filter((e) => e.type !== 'ApplicationRecommended'),
+    ];
+    const accepted = [...direct, ev.objection('obj-1', 1), ev.objectionAccepted()];
+    const request = (from: string) => cmd({ type: 'objection-decision', objectionId: 'obj-1', decision: 'request-evidence', from, deadline: '2025-06-10', ...at('2025-06-05') } as never);
+    given(chaoyang, accepted).when(request('recommender')).thenThrows(RuleViolationError, { rule: { article: '第二十二条、第二十三条' }, field: 'from' });
+    expect(given(chaoyang, accepted).when(request('applicant')).events()).toHaveLength(1);
   });
 
   it('朝阳 第二十四条: the committee decides; 济南 第十七条: the leading group approves the handling', () => {
