@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { InvalidTokenError, type TokenClaims, TokenVerifier, mayActOnProgramme, mayActOnTerm, signToken, verifyToken } from './jwt.js';
 
 const SECRET = 'unit-secret-unit-secret-unit-secret-0123';
@@ -15,6 +16,40 @@ describe('tokens', () => {
     expect(() => verifyToken(token, 'another-secret-another-secret-0123456', NOW)).toThrow(new InvalidTokenError('bad signature'));
     expect(() => verifyToken(token, SECRET, NOW + 60)).toThrow(new InvalidTokenError('token expired'));
     expect(() => verifyToken('a.b', SECRET, NOW)).toThrow(new InvalidTokenError('malformed token'));
+  });
+
+  // A header or payload that is valid JSON but no object (null, a number, a list) is malformed, not a crash.
+  it.each([
+    ['null', 'null'],
+    ['a number', '5'],
+    ['a list', '[]'],
+    ['a string', '"x"'],
+  ])('refuses a header or payload that decodes to %s', (_label, json) => {
+    const part = Buffer.from(json).toString('base64url');
+    const sign = (header: string, payload: string) =>
+      `${header}.${payload}.${createHmac('sha256', SECRET).update(`${header}.${payload}`).digest('base64url')}`;
+    const [header, payload] = signToken(base, SECRET).split('.') as [string, string];
+    expect(() => verifyToken(sign(part, payload), SECRET, NOW)).toThrow(new InvalidTokenError('malformed token'));
+    expect(() => verifyToken(sign(header, part), SECRET, NOW)).toThrow(new InvalidTokenError('malformed token'));
+  });
+
+  // RFC 7519 4.1.4, 4.1.5: exp and nbf, when present, are NumericDates; a token is not accepted before its nbf.
+  it.each([
+    ['exp', 'a string', '1800000060'],
+    ['exp', 'null', null],
+    ['exp', 'a list', [NOW + 60]],
+    ['nbf', 'a string', '1799999990'],
+    ['nbf', 'an object', {}],
+  ])('refuses %s given as %s', (claim, _label, value) => {
+    const token = signToken({ ...base, [claim]: value } as unknown as TokenClaims, SECRET);
+    expect(() => verifyToken(token, SECRET, NOW)).toThrow(new InvalidTokenError(`token ${claim} must be a NumericDate`));
+  });
+
+  it('refuses a token before its nbf and accepts it from then on; a token without exp stays accepted', () => {
+    const token = signToken({ ...base, nbf: NOW + 1 }, SECRET);
+    expect(() => verifyToken(token, SECRET, NOW)).toThrow(new InvalidTokenError('token not valid yet'));
+    expect(verifyToken(token, SECRET, NOW + 1).sub).toBe('u-1');
+    expect(verifyToken(signToken(base, SECRET), SECRET, NOW).sub).toBe('u-1');
   });
 
   it.each([

@@ -16,7 +16,10 @@ export interface TokenClaims {
    */
   terms?: string[];
   iat?: number;
+  /** Optional (tests and tools sign tokens without it; the CLI always sets it), a NumericDate when present. */
   exp?: number;
+  /** A NumericDate: the token is refused before it (RFC 7519 4.1.5). */
+  nbf?: number;
   /**
    * Not a claim: set per request by the AuthGuard to the token's roles that the route admits,
    * the capacity in which the caller acts on this call (a token with supervisor and auditor
@@ -41,21 +44,20 @@ export function verifyToken(token: string, secret: string, nowSeconds: number): 
   const parts = token.split('.');
   if (parts.length !== 3) throw new InvalidTokenError('malformed token');
   const [header, payload, signature] = parts as [string, string, string];
-  let parsedHeader: { alg?: string };
-  let claims: Partial<TokenClaims>;
-  try {
-    parsedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidTokenError('malformed token');
-  }
+  const parsedHeader = parseObject(header) as { alg?: unknown };
+  const claims = parseObject(payload) as Partial<Record<keyof TokenClaims, unknown>>;
   if (parsedHeader.alg !== 'HS256') throw new InvalidTokenError('only HS256 tokens are accepted');
   const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new InvalidTokenError('bad signature');
   }
+  // RFC 7519 4.1.4, 4.1.5: exp and nbf, when present, are NumericDates; anything else is not a date to trust.
+  for (const claim of ['exp', 'nbf'] as const) {
+    if (claims[claim] !== undefined && !Number.isFinite(claims[claim])) throw new InvalidTokenError(`token ${claim} must be a NumericDate`);
+  }
   if (typeof claims.exp === 'number' && claims.exp <= nowSeconds) throw new InvalidTokenError('token expired');
+  if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds) throw new InvalidTokenError('token not valid yet');
   if (typeof claims.sub !== 'string' || !claims.sub) throw new InvalidTokenError('token has no sub');
   if (typeof claims.name !== 'string') throw new InvalidTokenError('token has no name');
   if (!Array.isArray(claims.roles) || !claims.roles.every((role) => (ROLES as readonly string[]).includes(role))) {
@@ -68,6 +70,18 @@ export function verifyToken(token: string, secret: string, nowSeconds: number): 
     throw new InvalidTokenError('token terms must be a non-empty list of term ids');
   }
   return claims as TokenClaims;
+}
+
+/** A JWT part: base64url of a JSON object. `null`, a number or a list is as malformed as bad JSON. */
+function parseObject(part: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError('malformed token');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidTokenError('malformed token');
+  return value as Record<string, unknown>;
 }
 
 /** How many verified tokens a TokenVerifier remembers (a few per user of one office is plenty). */

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { signToken } from '../../src/auth/jwt.js';
@@ -73,6 +74,30 @@ describe('foundation conventions (HTTP)', () => {
       expect(res.body.detail).toMatch(/expired/);
       const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","name":"x","roles":["admin"],"programmes":["*"]}').toString('base64url')}.`;
       expect((await t.request('GET', '/api/metrics', { token: none })).status).toBe(401);
+    });
+
+    it('refuses with 401, never 500, a token whose header or payload is JSON but no object, or not valid yet', async () => {
+      const secret = 'e2e-secret-e2e-secret-e2e-secret-0123456789';
+      const sign = (header: string, payload: string) => {
+        const [h, p] = [header, payload].map((json) => Buffer.from(json).toString('base64url'));
+        return `${h}.${p}.${createHmac('sha256', secret).update(`${h}.${p}`).digest('base64url')}`;
+      };
+      const claims = '{"sub":"x","name":"x","roles":["admin"],"programmes":["*"]}';
+      const header = '{"alg":"HS256","typ":"JWT"}';
+      const future = Math.floor(Date.now() / 1000) + 3600;
+      for (const token of [
+        'bnVsbA.e30.x',
+        sign('null', claims),
+        sign(header, 'null'),
+        sign(header, '42'),
+        sign(header, '[]'),
+        sign(header, claims.replace('{', '{"exp":"never",')),
+        sign(header, claims.replace('{', `{"nbf":${future},`)),
+      ]) {
+        const res = await t.request('GET', '/api/programmes', { token });
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('UNAUTHENTICATED');
+      }
     });
 
     it('answers 403 when the role does not allow the call', async () => {
