@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppOverrides } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import { METRICS, type Metrics } from './observability/metrics.js';
+import { bodyParsers } from './http/body-parsing.js';
 import { PrototypedExpressAdapter } from './http/express-adapter.js';
 import { httpMetricsMiddleware } from './observability/http-metrics.middleware.js';
 import { PinoLoggerService, createLogger, requestLogger } from './observability/logging.js';
@@ -16,12 +17,15 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, overrides), new PrototypedExpressAdapter(), {
     bufferLogs: true,
     abortOnError: false,
+    // Ours instead (bodyParsers): Nest's also read form bodies and let other types through unread.
+    bodyParser: false,
   });
   app.useLogger(new PinoLoggerService(logger));
   app.use(requestLogger(logger));
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
   app.use(httpMetricsMiddleware(app.get<Metrics>(METRICS)));
+  app.use(bodyParsers());
   app.setGlobalPrefix('api', { exclude: [{ path: '/', method: RequestMethod.GET }] });
   app.enableShutdownHooks();
 

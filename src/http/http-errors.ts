@@ -35,6 +35,13 @@ export class ValidationFailedError extends HttpProblem {
   }
 }
 
+/** The body is read as JSON only: another type's body would be dropped and the command run without it. */
+export class UnsupportedMediaTypeError extends HttpProblem {
+  constructor() {
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', 'A request body must be JSON (Content-Type: application/json); nothing was done');
+  }
+}
+
 export class PreconditionFailedHttpError extends HttpProblem {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(412, 'PRECONDITION_FAILED', message, details);

@@ -1,0 +1,68 @@
+/**
+ * What the edge refuses before any command runs: bodies that are not JSON.
+ * Each refusal is a problem document with a stable code, and nothing is written.
+ */
+import { AwardClient, DEFAULT_CHANNEL, expectOk, expectProblem, REVIEW_STEPS, submissionBody, uscc } from './award-support.js';
+import { startApp, type TestApp } from './harness.js';
+
+describe('request edges (HTTP)', () => {
+  let t: TestApp;
+  let office: AwardClient;
+  let applicationId: string;
+  /** Shortlisting takes an empty body: a command that runs whenever its body is dropped. */
+  let shortlist: string;
+
+  beforeAll(async () => {
+    t = await startApp({ CLOCK: 'manual', CLOCK_START: '2024-10-02T02:00:00Z' });
+    office = new AwardClient(t, t.token('office', ['*']));
+    const termId = await office.openTerm('chaoyang-mayor', 2024, '2024-03-01', '2024-04-30');
+    const applicant = { kind: 'organisation' as const, id: uscc('211300', 7), name: '朝阳企业' };
+    applicationId = await office.submit({ ...submissionBody('chaoyang-mayor', termId, applicant, DEFAULT_CHANNEL['chaoyang-mayor']), occurredAt: '2024-03-15' });
+    const steps = REVIEW_STEPS['chaoyang-mayor'];
+    await office.runSteps(applicationId, steps.slice(0, steps.indexOf('shortlist')), '2024-06-15');
+    shortlist = `/api/applications/${applicationId}/shortlist`;
+  });
+  afterAll(async () => t.close());
+
+  const revision = async () => (await office.application(applicationId)).revision as number;
+
+  describe('content types', () => {
+    it.each([
+      ['text/plain', '{"occurredAt":"2026-13-01","bogus":true}'],
+      ['application/xml', '<shortlist/>'],
+      ['application/octet-stream', '{}'],
+      ['application/x-www-form-urlencoded', 'occurredAt=2024-06-16'],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n'],
+    ])('refuses a command body of %s with 415 UNSUPPORTED_MEDIA_TYPE, writing nothing', async (type, raw) => {
+      const before = await revision();
+      const res = await t.request('POST', shortlist, { token: office.token, rawBody: raw, headers: { 'content-type': type } });
+      expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect(await revision()).toBe(before);
+    });
+
+    it('refuses a body without a content type (415), writing nothing', async () => {
+      const before = await revision();
+      // A byte array: fetch sends it without a Content-Type.
+      const res = await fetch(`${t.baseUrl}${shortlist}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${office.token}` },
+        body: new TextEncoder().encode('{}'),
+      });
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { code: string }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(await revision()).toBe(before);
+    });
+
+    it('reads application/*+json as JSON: its unknown properties are refused like any other', async () => {
+      const res = await t.request('POST', shortlist, { token: office.token, rawBody: '{"bogus":true}', headers: { 'content-type': 'application/merge-patch+json' } });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'bogus' })]);
+    });
+  });
+
+  it('still runs a command sent without a body', async () => {
+    const before = await revision();
+    const res = await t.request('POST', shortlist, { token: office.token });
+    expect(expectOk(res).revision).toBe(before + 1);
+  });
+});
