@@ -42,6 +42,13 @@ export class UnsupportedMediaTypeError extends HttpProblem {
   }
 }
 
+/** Bodies nested deeper than any command's overflow the stack of the layers after parsing. */
+export class BodyTooDeepError extends HttpProblem {
+  constructor(maxDepth: number) {
+    super(400, 'BODY_TOO_DEEP', `The request body nests objects and lists more than ${maxDepth} levels deep`, { maxDepth });
+  }
+}
+
 export class PreconditionFailedHttpError extends HttpProblem {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(412, 'PRECONDITION_FAILED', message, details);

@@ -1,6 +1,7 @@
 /**
- * What the edge refuses before any command runs: bodies that are not JSON.
- * Each refusal is a problem document with a stable code, and nothing is written.
+ * What the edge refuses before any command runs: bodies that are not JSON, and JSON nested too
+ * deep for the layers after it. Each refusal is a problem document with a stable code, and nothing
+ * is written.
  */
 import { AwardClient, DEFAULT_CHANNEL, expectOk, expectProblem, REVIEW_STEPS, submissionBody, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
@@ -57,6 +58,28 @@ describe('request edges (HTTP)', () => {
       const res = await t.request('POST', shortlist, { token: office.token, rawBody: '{"bogus":true}', headers: { 'content-type': 'application/merge-patch+json' } });
       expectProblem(res, 400, 'VALIDATION_FAILED');
       expect(res.body.errors).toEqual([expect.objectContaining({ field: 'bogus' })]);
+    });
+  });
+
+  describe('nesting depth', () => {
+    const nested = (depth: number) => `{"occurredAt":"2024-06-16","deep":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+    it.each([
+      ['', {}],
+      [' with an Idempotency-Key', { 'Idempotency-Key': 'deep-1' }],
+    ])('refuses a body nested 1,500 deep with 400 BODY_TOO_DEEP%s, writing nothing', async (_label, headers) => {
+      const before = await revision();
+      const res = await t.request('POST', shortlist, { token: office.token, rawBody: nested(1500), headers });
+      expectProblem(res, 400, 'BODY_TOO_DEEP');
+      expect(res.body.maxDepth).toBe(32);
+      expect(await revision()).toBe(before);
+    });
+
+    it('reads a body at the limit as usual (its unknown property refused by validation)', async () => {
+      // The body is level 1, the lists of `deep` levels 2 to 32.
+      const res = await t.request('POST', shortlist, { token: office.token, rawBody: nested(31) });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expectProblem(await t.request('POST', shortlist, { token: office.token, rawBody: nested(32) }), 400, 'BODY_TOO_DEEP');
     });
   });
 
