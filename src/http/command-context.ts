@@ -16,18 +16,33 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
+/** What a correlation or causation id from a client may be: it is stored in the hash-chained metadata for good. */
+const TRACE_ID = /^[\w.:-]{1,100}$/;
+
+/**
+ * X-Causation-Id names the event or message that caused this command. Refused when malformed rather
+ * than dropped: a dropped one would silently cut the chain the client meant to record.
+ */
+export function parseCausationId(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !TRACE_ID.test(header)) {
+    throw new ValidationFailedError([{ field: 'X-Causation-Id', message: 'must be 1–100 letters, digits, _ . : or -' }]);
+  }
+  return header;
+}
+
 export function commandContextFrom(request: AuthenticatedRequest, occurredAt?: string): CommandContext {
   const key = request.headers['idempotency-key'];
   const correlation = request.headers['x-correlation-id'];
   const commandId =
     typeof key === 'string' ? deterministicUuid(`${idempotencyScope(request)} ${key}`) : randomUUID();
   const correlationId =
-    typeof correlation === 'string' && /^[\w.:-]{1,100}$/.test(correlation) ? correlation : commandId;
+    typeof correlation === 'string' && TRACE_ID.test(correlation) ? correlation : commandId;
   return {
     actor: { sub: request.user.sub, name: request.user.name, roles: [...request.user.roles] },
     commandId,
     correlationId,
-    causationId: typeof request.headers['x-causation-id'] === 'string' ? request.headers['x-causation-id'] : undefined,
+    causationId: parseCausationId(request.headers['x-causation-id']),
     occurredAt,
     expectedRevision: parseIfMatch(request.headers['if-match']),
   };

@@ -1,7 +1,7 @@
 /**
- * What the edge refuses before any command runs: bodies that are not JSON, and JSON nested too
- * deep for the layers after it. Each refusal is a problem document with a stable code, and nothing
- * is written.
+ * What the edge refuses before any command runs: bodies that are not JSON, JSON nested too deep
+ * for the layers after it, and causation ids that would be stored for good in the hash-chained
+ * event metadata. Each refusal is a problem document with a stable code, and nothing is written.
  */
 import { AwardClient, DEFAULT_CHANNEL, expectOk, expectProblem, REVIEW_STEPS, submissionBody, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
@@ -83,9 +83,26 @@ describe('request edges (HTTP)', () => {
     });
   });
 
-  it('still runs a command sent without a body', async () => {
+  describe('X-Causation-Id', () => {
+    it.each([
+      ['8,000 characters with markup', `<script>alert(1)</script>${'x'.repeat(7975)}`],
+      ['markup', '<script>'],
+      ['spaces', 'a b'],
+      ['empty', ''],
+    ])('refuses %s with 400 VALIDATION_FAILED naming the header, writing nothing', async (_label, value) => {
+      const before = await revision();
+      const res = await t.request('POST', shortlist, { token: office.token, body: {}, headers: { 'X-Causation-Id': value } });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'X-Causation-Id' })]);
+      expect(await revision()).toBe(before);
+    });
+  });
+
+  it('still runs a command sent without a body, and records a valid X-Causation-Id', async () => {
     const before = await revision();
-    const res = await t.request('POST', shortlist, { token: office.token });
+    const res = await t.request('POST', shortlist, { token: office.token, headers: { 'X-Causation-Id': 'upstream:event-42' } });
     expect(expectOk(res).revision).toBe(before + 1);
+    const events = expectOk(await office.get(`/applications/${applicationId}/events`)) as Array<{ type: string; metadata: { causationId: string } }>;
+    expect(events.at(-1)!.metadata.causationId).toBe('upstream:event-42');
   });
 });
