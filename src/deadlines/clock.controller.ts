@@ -62,10 +62,20 @@ export class ClockController {
     }
     const current = this.clock.now().getTime();
     const target = dto.now !== undefined ? parseInstant(dto.now) : current + parseDuration(dto.advance!);
+    if (!(target <= LAST_INSTANT)) {
+      throw new ValidationFailedError([{ field: dto.now !== undefined ? 'now' : 'advance', message: 'would move the clock past 9999-12-31T23:59:59.999+08:00' }]);
+    }
     if (target < current) throw new ValidationFailedError([{ field: 'now', message: `a manual clock only moves forward (it is ${this.clock.now().toISOString()})` }]);
     return { now: this.clock.set(new Date(target)).toISOString(), kind: 'manual' };
   }
 }
+
+/**
+ * The last instant the clock may show, the end of 9999 in Asia/Shanghai: after it the business
+ * date (YYYY-MM-DD, shanghaiDate) has no four-digit year, and after year 275760 there is no Date
+ * at all (a huge advance answered 500).
+ */
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999+08:00');
 
 function parseInstant(value: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;

@@ -209,6 +209,20 @@ describe('deadlines (HTTP, CLOCK=manual)', () => {
     expect(back.status).toBe(400);
   });
 
+  it('refuses a move past the last instant a date can name (400 naming the field), leaving the clock', async () => {
+    const app = await start(MANUAL('2025-09-26T02:00:00Z'));
+    const admin = app.token('admin');
+    for (const body of [{ advance: 'P99999999999W' }, { advance: 'PT99999999999999999999S' }, { advance: 'P3000000D' }, { now: '9999-12-31T16:00:00Z' }]) {
+      const res = await app.request('POST', '/api/admin/clock', { token: admin, body });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: Object.keys(body)[0] }] });
+    }
+    expect((await app.request('GET', '/api/admin/clock', { token: admin })).body.now).toBe('2025-09-26T02:00:00.000Z');
+    // Up to the last instant of 9999 in Asia/Shanghai, the business dates' zone, it still moves.
+    const last = await app.request('POST', '/api/admin/clock', { token: admin, body: { now: '9999-12-31T23:59:59.999+08:00' } });
+    expect(last.body.now).toBe('9999-12-31T15:59:59.999Z');
+  });
+
   it('refuses to move a system clock (409 CLOCK_NOT_MANUAL)', async () => {
     const app = await start({});
     const res = await app.request('POST', '/api/admin/clock', { token: app.token('admin'), body: { advance: 'P1D' } });
