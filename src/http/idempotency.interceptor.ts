@@ -9,8 +9,38 @@ import { IDEMPOTENCY_STORE, type IdempotencyStore } from './idempotency.store.js
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * Who, the method and the request target in its canonical form: the scope of an Idempotency-Key,
+ * and with the key the seed of the command id (command-context.ts).
+ */
 export function idempotencyScope(request: AuthenticatedRequest): string {
-  return `${request.user?.sub ?? 'anonymous'} ${request.method} ${request.originalUrl.split('?')[0]}`;
+  return `${request.user?.sub ?? 'anonymous'} ${request.method} ${canonicalTarget(request)}`;
+}
+
+/** A route pattern of literal segments and `:name` params only (every route of this API). */
+const SIMPLE_PATTERN = /^(?:\/(?:[A-Za-z0-9._~-]+|:[A-Za-z_$][\w$]*))*\/?$/;
+
+/**
+ * The path of the handler Express chose, with its params, independent of how the client spelt it.
+ * Express matches routes case-insensitively and ignores a trailing slash, so `/api/x/1/objections`,
+ * `/api/x/1/objections/` and `/API/x/1/objections` run the same handler with the same params; the
+ * literal URL would give each its own scope and command id, and run the command once per spelling.
+ * The route's declared pattern with each param substituted (URL-encoded, so that no value can
+ * pass for a separator) names one handler and one set of params, and for the spelling the API
+ * documents it is the very path requested, so records and command ids made before stay valid.
+ */
+export function canonicalTarget(request: Pick<AuthenticatedRequest, 'route' | 'params' | 'baseUrl' | 'originalUrl'>): string {
+  const pattern: unknown = request.route?.path;
+  // Outside a routed handler there is no pattern (not the case for a command): the path as sent.
+  if (typeof pattern !== 'string') return request.originalUrl.split('?')[0]!;
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const path = `${request.baseUrl ?? ''}${pattern}`;
+  if (SIMPLE_PATTERN.test(path)) {
+    const filled = path.replace(/:([A-Za-z_$][\w$]*)/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
+    return filled.length > 1 ? filled.replace(/\/$/, '') : filled;
+  }
+  // Wildcards, optional groups: the pattern itself and the params, still one string per target.
+  return `${path} ${canonicalJson(params)}`;
 }
 
 /**
