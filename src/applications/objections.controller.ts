@@ -37,6 +37,13 @@ export interface ObjectionReceivedResult extends CommandResult {
 type StepCommand = Parameters<AwardService['applicationCommand']>[1];
 
 /**
+ * The roles the programmes name as objection handler (policy `objections.handledBy`): the route
+ * admits these, then assertHandler holds each call to its programme's. Not the admin: operations
+ * neither handle objections nor see who raised them.
+ */
+const HANDLER_ROLES = ['office', 'supervisor'] as const;
+
+/**
  * Objections during publicity. Only the role the programme names as handler may record and decide
  * them (朝阳 第二十一条: the office; 忻州 第二十七条: the supervision group), and it alone sees
  * the objector's identity.
@@ -54,7 +61,7 @@ export class ObjectionsController {
   ) {}
 
   @Post()
-  @Roles('office', 'supervisor', 'admin')
+  @Roles(...HANDLER_ROLES)
   @ApiOperation({
     summary:
       'Record an objection received: 201 with objectionStatus "received" (admitted, open) or "not-admitted" (refused by the ' +
@@ -104,7 +111,7 @@ export class ObjectionsController {
 
   @Post(':objectionId/:decision')
   @HttpCode(200)
-  @Roles('office', 'supervisor', 'admin')
+  @Roles(...HANDLER_ROLES)
   @ApiOperation({ summary: 'Decide on an objection: accept, refuse, request-evidence, record-evidence, uphold, dismiss' })
   @ApiParam({ name: 'decision', enum: OBJECTION_DECISIONS })
   async decide(
@@ -154,7 +161,8 @@ export class ObjectionsController {
     const application = await this.awards.getApplication(applicationId);
     const policy = this.policies.get(programmeId, application.policyVersion);
     const handler = policy.objections.handledBy;
-    if (!req.user.roles.includes(handler) && !req.user.roles.includes('admin')) {
+    // No exception for admins (operations): README's roles give objections to the handler alone.
+    if (!req.user.roles.includes(handler)) {
       throw new ForbiddenError(`Objections of ${programmeId} are handled by the ${handler} role (${policy.objections.article})`, {
         rule: { programme: programmeId, version: policy.version, article: policy.objections.article },
       });
