@@ -6,7 +6,7 @@ import { projectionSpec } from '../src/projections/testing/projection-spec.js';
 import { type ApplicantEvent, applicantStreamId } from '../workflows/applicant/applicant.js';
 import { withResidentIdCheck, withUsccCheck } from '../workflows/identifiers/index.js';
 import { PolicyRegistry } from '../workflows/policy/registry.js';
-import { type BansDocument, banAnswer, bansKey, bansProjection } from './bans.js';
+import { type BansDocument, banAnswer, bansKey, bansProjection, withinAskedTerm } from './bans.js';
 
 const policies = PolicyRegistry.fromDirectories();
 const resolve = (programmeId: string, version: string) => policies.get(programmeId, version);
@@ -83,6 +83,26 @@ describe('bans projection', () => {
       const answer = banAnswer(docs[bansKey('jinan-mayor', PERSON)]!, { programmeId: 'jinan-mayor', termYear: 2019, date: '2019-05-10', termId: 'jinan-mayor-2019' }, resolve);
       expect(answer).toMatchObject({ allowed: true, bans: [], alreadyAppliedInTerm: { applicationId: 'app-1', date: '2019-05-10' } });
       expect(answer.facts.map((f) => f.type)).toEqual(['applied']);
+    });
+  });
+
+  describe('for a token bound to terms (withinAskedTerm)', () => {
+    it('keeps the asked term’s facts and those a ban rests on, and drops the other terms’; the answer is unchanged', async () => {
+      const docs = await projectionSpec(bansProjection)
+        .given(
+          on('chaoyang-mayor', ORG, applied('chaoyang-mayor', 2022, 'c-1', '2022-05-10', '2022')),
+          on('chaoyang-mayor', ORG, awarded('chaoyang-mayor', 2022, 'c-1', 'gold', '2022-11-20')),
+          on('chaoyang-mayor', ORG, applied('chaoyang-mayor', 2024, 'c-2', '2024-03-20', '2022')),
+          on('chaoyang-mayor', ORG, applied('chaoyang-mayor', 2026, 'c-3', '2026-03-20', '2022')),
+        )
+        .documents();
+      const answer = banAnswer(docs[bansKey('chaoyang-mayor', ORG)]!, { programmeId: 'chaoyang-mayor', termYear: 2024, date: '2026-12-01', termId: 'chaoyang-mayor-2024' }, resolve);
+      expect(answer.facts.map((f) => f.applicationId)).toEqual(['c-1', 'c-1', 'c-2', 'c-3']);
+      const bound = withinAskedTerm(answer);
+      // 朝阳 第十五条: the 2022 gold bars 2024, resting on the award (not on its application).
+      expect(bound.facts.map((f) => [f.applicationId, f.type])).toEqual([['c-1', 'awarded'], ['c-2', 'applied']]);
+      expect({ ...bound, facts: answer.facts }).toEqual(answer);
+      expect(withinAskedTerm({ ...answer, asOf: { ...answer.asOf, termId: null }, bans: [] }).facts).toEqual([]);
     });
   });
 

@@ -183,6 +183,19 @@ export function banAnswer(document: BansDocument | null, question: BanQuestion, 
   };
 }
 
+/**
+ * The answer as a token bound to terms may read it: such a token reaches its terms and what belongs
+ * to them (a supervision group appointed for one term), so `facts` keeps the asked term's facts and
+ * those a barring rule rests on (the answer's grounds, which the submission would cite as well),
+ * not the rest of the applicant's history in the programme (its applications to other terms).
+ */
+export function withinAskedTerm(answer: BanAnswer): BanAnswer {
+  const { termId } = answer.asOf;
+  const cited = (fact: RecordedFact) =>
+    answer.bans.some((ban) => ban.restsOn.some((r) => r.applicationId === fact.applicationId && r.type === fact.type && r.date === fact.date));
+  return { ...answer, facts: answer.facts.filter((fact) => (termId !== null && fact.termId === termId) || cited(fact)) };
+}
+
 function barringRule(finding: BanFinding, facts: readonly RecordedFact[]): BarringRule {
   const { restsOn, ...rule } = finding;
   return {

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, Controller, type ExceptionFilter, Get, Injec
 import { ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { BANS_PROJECTION, type BanAnswer, type BansDocument, banAnswer, bansKey } from '../../projections/bans.js';
+import { BANS_PROJECTION, type BanAnswer, type BansDocument, banAnswer, bansKey, withinAskedTerm } from '../../projections/bans.js';
 import { validateApplicantId } from '../../workflows/identifiers/index.js';
 import { yearOf } from '../../workflows/policy/dates.js';
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
@@ -102,7 +102,9 @@ export class BansController {
     const answer = await this.reader.read<BansDocument, BansDocument | null>(BANS_PROJECTION, { minPosition }, (view) =>
       view.get(bansKey(programmeId, applicantId)),
     );
-    return { ...answer, data: banAnswer(answer.data, question, (p, v) => this.policies.get(p, v)) };
+    const data = banAnswer(answer.data, question, (p, v) => this.policies.get(p, v));
+    // A token bound to terms asks about its term: not the applicant's facts of the programme's other terms.
+    return { ...answer, data: req.user.terms === undefined ? data : withinAskedTerm(data) };
   }
 
   /**

@@ -157,6 +157,14 @@ describe('read models through HTTP: quota and re-application bans', () => {
       expect(ok(await bans('onDate=2030-01-01')).data.allowed).toBe(false);
     });
 
+    it('for a token bound to the 2021 term: the same answer, its facts only those the ban rests on (not the 2019 application)', async () => {
+      const full = ok(await bans(`termId=${TERM_2021}&minPosition=${approvedPosition}`)).data;
+      expect(full.facts.map((f: { type: string; termId: string }) => [f.type, f.termId])).toEqual([['applied', TERM_2019], ['awarded', TERM_2019]]);
+      const bound = ok(await bans(`termId=${TERM_2021}&minPosition=${approvedPosition}`, t.token('supervisor', [PROGRAMME], '监督组', 'group-2021', [TERM_2021]))).data;
+      expect(bound).toEqual({ ...full, facts: full.facts.filter((f: { type: string }) => f.type === 'awarded') });
+      expect(bound.allowed).toBe(false);
+    });
+
     it('answers for the past: allowed when it applied in 2019, and the day before the award', async () => {
       const applied = ok(await bans(`termId=${TERM_2019}&onDate=2019-05-10`)).data;
       expect(applied).toMatchObject({ allowed: true, bans: [], alreadyAppliedInTerm: { date: '2019-05-10' } });

@@ -89,6 +89,25 @@ describe('tokens bound to terms (济南 第九条, 淄博 第十二条)', () => 
     expectProblem(await member.get(`/bans/${applicantNew}?programmeId=${XINZHOU}&onDate=2024-10-01`), 403, 'FORBIDDEN');
   });
 
+  it('bans: the facts of a bound token’s answer are its term’s, never the applicant’s applications to other terms', async () => {
+    const applicantOld = uscc('140900', 1); // applied to the 2021 term only; applicantNew to the 2024 term only
+    const facts = async (token: string, applicant: string, query: string) =>
+      (expectOk(await as(token).get(`/bans/${applicant}?programmeId=${XINZHOU}&${query}&minPosition=${head}`)).data.facts as Array<{ termId: string }>).map((f) => f.termId);
+    const unbound = t.token('supervisor', [XINZHOU]);
+    // The unbound group of the programme sees the applicant's whole history in it.
+    expect(await facts(unbound, applicantNew, `termId=${termOld}&onDate=2024-10-01`)).toEqual([termNew]);
+    expect(await facts(unbound, applicantOld, `termId=${termNew}`)).toEqual([termOld]);
+    // The 2021 group: a date after its term does not open the 2024 term's application.
+    const old = bound('supervisor', [termOld]);
+    expect(await facts(old, applicantNew, `termId=${termOld}&onDate=2024-10-01`)).toEqual([]);
+    expect(await facts(old, applicantNew, `termId=${termOld}`)).toEqual([]);
+    expect(await facts(old, applicantOld, `termId=${termOld}&onDate=2024-10-01`)).toEqual([termOld]);
+    // The 2024 group: nor does the past open the 2021 term's; its own term's application it sees.
+    const member = bound('supervisor', [termNew]);
+    expect(await facts(member, applicantOld, `termId=${termNew}`)).toEqual([]);
+    expect(await facts(member, applicantNew, `termId=${termNew}`)).toEqual([termNew]);
+  });
+
   it('an office bound to a term acts on its applications only, and cannot open a term', async () => {
     const office = as(bound('office', [termNew]));
     expectOk(await office.get(`/applications/${candidateNew}`));
