@@ -192,6 +192,24 @@ describe('PolicyRegistry', () => {
       expect(loadError().problems).toEqual(['stages: publicity stages carry rounds [1] but publicity defines rounds [1, 2]']);
     });
 
+    it('refuses scoring categories that do not map onto the seven stored GB/T 19580 fields (瀍河 第十三条, 朝阳 第五条)', () => {
+      const bad = readBuiltIn('chaoyang-mayor', '2022');
+      bad.scoring.categories[6] = { id: 'business-results', name: '经营结果', points: 400 };
+      writePolicy(tmp, bad);
+      expect(loadError().problems).toEqual([
+        expect.stringMatching(/^scoring\.categories\[6\]\.id: expected one of leadership, .*results, got "business-results"$/),
+        'scoring.categories: missing results (the seven stored score fields)',
+      ]);
+    });
+
+    it('refuses a scoring.categories that names fewer than the seven categories', () => {
+      const bad = readBuiltIn('chanhe-district', '2021');
+      bad.scoring.categories = bad.scoring.categories.slice(0, 6);
+      bad.scoring.maxScore = 600;
+      writePolicy(tmp, bad);
+      expect(loadError().problems).toEqual(['scoring.categories: missing results (the seven stored score fields)']);
+    });
+
     it('refuses files that are not JSON', () => {
       mkdirSync(join(tmp, 'broken'));
       writeFileSync(join(tmp, 'broken', '1.json'), '{ nope');

@@ -38,6 +38,21 @@ const STAGES: StageId[] = [
 export const ALL_TIERS = '*';
 
 /**
+ * The GB/T 19580 categories a policy's `scoring.categories` must name, each exactly once, and the
+ * field of the stored CategoryScores (application/events.ts) each maps onto. Stored events keep
+ * these seven fields, so a policy with other categories could not be scored: it is refused at load.
+ */
+export const SCORING_CATEGORY_FIELDS = Object.freeze({
+  leadership: 'leadership',
+  strategy: 'strategy',
+  'customers-and-market': 'customersAndMarket',
+  resources: 'resources',
+  'process-management': 'processManagement',
+  'measurement-analysis-improvement': 'measurementAnalysisImprovement',
+  results: 'results',
+} as const);
+
+/**
  * Checks a parsed file against the ProgrammePolicy contract. `expected` is what the file's place
  * (<programmeId>/<version>.json) says it must contain.
  */
@@ -126,6 +141,13 @@ export function validatePolicy(raw: unknown, file: string, expected?: { programm
         if (c.int(o.points, `scoring.categories[${i}].points`, 1)) sum += o.points;
       });
       if (cats.length > 0 && sum !== scoring.maxScore) c.fail('scoring.categories', `points add up to ${sum}, not maxScore ${String(scoring.maxScore)}`);
+      const ids = cats.map((cat) => (cat as Obj | null)?.id);
+      const known = Object.keys(SCORING_CATEGORY_FIELDS);
+      ids.forEach((id, i) => {
+        if (typeof id === 'string' && !known.includes(id)) c.fail(`scoring.categories[${i}].id`, `expected one of ${known.join(', ')}, got ${JSON.stringify(id)}`);
+      });
+      const missing = known.filter((id) => !ids.includes(id));
+      if (missing.length > 0) c.fail('scoring.categories', `missing ${missing.join(', ')} (the seven stored score fields)`);
     }
   }
 
