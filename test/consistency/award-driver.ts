@@ -16,10 +16,13 @@ import { addDays, toDayNumber } from '../../workflows/calendar/local-date.js';
 import { DomainError } from '../../workflows/errors.js';
 import type { ApplicantKind, ProgrammePolicy } from '../../workflows/policy/policy.types.js';
 import type { CategoryScores } from '../../workflows/application/events.js';
-import { GBT19580_MAXIMA, SCORE_CATEGORIES } from '../../workflows/application/scoring.js';
+import { SCORE_CATEGORIES } from '../../workflows/application/scoring.js';
 import { sortedRounds } from '../../workflows/term/decide.js';
 import { termIdFor } from '../../workflows/term/events.js';
 import type { Random } from './seeded-random.js';
+
+/** Ranges the driver scores in: the GB/T 19580 category points (the maxima only 瀍河 and 朝阳 enforce). */
+const SCORE_RANGES: Readonly<CategoryScores> = { leadership: 110, strategy: 90, customersAndMarket: 90, resources: 130, processManagement: 100, measurementAnalysisImprovement: 80, results: 400 };
 
 /** All five programmes; jinan-mayor's regulation is in force for the 2021 term only. */
 export const PROGRAMMES = ['chaoyang-mayor', 'xinzhou-mayor', 'chanhe-district', 'zibo-leader', 'jinan-mayor'] as const;
@@ -426,9 +429,9 @@ export class AwardDriver {
       {
         reviewerId: 'expert-1',
         recused: false,
-        // Now and then above a category's maximum: refused.
+        // Now and then above a GB/T 19580 category maximum: refused where the policy lists categories (瀍河, 朝阳).
         scores: Object.fromEntries(
-          SCORE_CATEGORIES.map((c) => [c, this.rng.int(Math.floor(GBT19580_MAXIMA[c] * 0.4), GBT19580_MAXIMA[c] + (this.rng.chance(0.02) ? 5 : 0))]),
+          SCORE_CATEGORIES.map((c) => [c, this.rng.int(Math.floor(SCORE_RANGES[c] * 0.4), SCORE_RANGES[c] + (this.rng.chance(0.02) ? 5 : 0))]),
         ) as unknown as CategoryScores,
       },
     ];

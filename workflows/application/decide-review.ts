@@ -80,7 +80,8 @@ export function collectDepartmentOpinions(command: DepartmentOpinionsCommand, st
 }
 
 export function scoreMaterials(command: MaterialsReviewCommand, state: ReplayedApplication, policy: ProgrammePolicy): ApplicationEvent[] {
-  // GB/T 19580 (瀍河 第十三条, 朝阳 第五条); recused reviewers not counted (忻州 第二十九条, 朝阳 第三十二条).
+  // The programme's scoring (category maxima only where GB/T 19580 is named: 瀍河 第十三条, 朝阳 第五条);
+  // recused reviewers not counted (忻州 第二十九条, 朝阳 第三十二条).
   const scored = scoreReviews(policy, command.reviews);
   return [{ type: 'MaterialsReviewScored', data: { applicationId: idOf(state), scoredOn: command.occurredOn, ...scored } }];
 }

@@ -114,14 +114,14 @@ describe('when qualified', () => {
     ]);
   });
 
-  // 朝阳 第五条: GB/T 19580 category maxima (领导 110 … 结果 400).
+  // 朝阳 第五条: GB/T 19580 category maxima (领导 110 … 结果 400), read from the fixture's scoring.categories.
   it('refuses a category score above its maximum, naming the field and article', () => {
     given(policy, events)
       .when(cmd({ type: 'materials-review', reviews: [{ reviewerId: 'r1', recused: false, scores: scores({ leadership: 111 }) }] }))
       .thenThrows(RuleViolationError, { field: 'reviews[0].scores.leadership', rule: { programme: 'fixture-award', version: '2024', article: '第五条' } });
     given(policy, events)
       .when(cmd({ type: 'materials-review', reviews: [{ reviewerId: 'r1', recused: false, scores: scores({ results: -1 }) }] }))
-      .thenThrows(RuleViolationError, { field: 'reviews[0].scores.results' });
+      .thenThrows(InvalidInputError, { field: 'reviews[0].scores.results' }); // input validity, not a rule
   });
 
   it('refuses a review where every reviewer withdrew, or a reviewer without scores', () => {

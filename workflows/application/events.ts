@@ -51,7 +51,11 @@ export interface Declaration {
   [extra: string]: unknown;
 }
 
-/** GB/T 19580 categories (scoring.ts holds the maxima 110/90/90/130/100/80/400 = 1000). */
+/**
+ * One reviewer's scores in the seven GB/T 19580 categories; every programme's events keep this shape.
+ * The maxima (110/90/90/130/100/80/400) are the policy's `scoring.categories`, enforced only where the
+ * text names GB/T 19580 (瀍河 第十三条, 朝阳 第五条); elsewhere only the total is checked (scoring.ts).
+ */
 export interface CategoryScores {
   leadership: number;
   strategy: number;

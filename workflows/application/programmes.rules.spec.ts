@@ -3,12 +3,12 @@
  * order, scoring and recusal, objections, revocation grounds and windows, annual reports. The other
  * application specs use a synthetic policy (test-fixtures.ts); these pin each programme's article.
  */
-import { IllegalTransitionError, RuleViolationError } from '../errors.js';
+import { IllegalTransitionError, InvalidInputError, RuleViolationError } from '../errors.js';
 import type { ProgrammePolicy } from '../policy/policy.types.js';
 import { PolicyRegistry } from '../policy/registry.js';
 import { buildChain } from './chain.js';
 import { CorruptStreamError } from './replay.js';
-import type { ApplicationEvent } from './events.js';
+import type { ApplicationEvent, CategoryScores } from './events.js';
 import { cmd, ev, given, reviews, scores } from './spec-helpers.js';
 
 const registry = PolicyRegistry.fromDirectories();
@@ -123,15 +123,54 @@ describe('stages per programme, in the order of the regulation', () => {
   });
 });
 
-describe('scoring: GB/T 19580, 1000 points, recused reviewers not counted', () => {
+describe('scoring: the programme\'s standard and 1000 points, recused reviewers not counted', () => {
+  const review = (over: Partial<CategoryScores>) => cmd({ type: 'materials-review', reviews: [{ reviewerId: 'r1', recused: false, scores: scores(over) }] });
+
   it.each([
     ['朝阳 第五条', chaoyang, '第五条'],
     ['瀍河 第十三条', chanhe, '第十三条'],
   ])('%s: results above 400 are refused with the article; 400 is allowed', (_name, policy, article) => {
     const qualified = historyOf(policy, 'qualified');
-    const review = (results: number) => cmd({ type: 'materials-review', reviews: [{ reviewerId: 'r1', recused: false, scores: scores({ results }) }] });
-    given(policy, qualified).when(review(401)).thenThrows(RuleViolationError, { rule: { article }, field: 'reviews[0].scores.results' });
-    expect(given(policy, qualified).when(review(400)).events()[0]).toMatchObject({ type: 'MaterialsReviewScored', data: { score: 870 } });
+    given(policy, qualified).when(review({ results: 401 })).thenThrows(RuleViolationError, { rule: { article }, field: 'reviews[0].scores.results' });
+    expect(given(policy, qualified).when(review({ results: 400 })).events()[0]).toMatchObject({ type: 'MaterialsReviewScored', data: { score: 870 } });
+  });
+
+  it.each([
+    ['朝阳 第五条', chaoyang, '第五条'],
+    ['瀍河 第十三条', chanhe, '第十三条'],
+  ])('%s (GB/T 19580): every category above its maximum is refused with the article', (_name, policy, article) => {
+    const qualified = historyOf(policy, 'qualified');
+    const maxima = { leadership: 110, strategy: 90, customersAndMarket: 90, resources: 130, processManagement: 100, measurementAnalysisImprovement: 80, results: 400 };
+    for (const [category, max] of Object.entries(maxima)) {
+      given(policy, qualified)
+        .when(review({ [category]: max + 1 }))
+        .thenThrows(RuleViolationError, { rule: { programme: policy.programmeId, version: policy.version, article }, field: `reviews[0].scores.${category}` });
+    }
+  });
+
+  /** 忻州 第十三条 names DB 14/T 1464 for individuals: scored here as an individual. */
+  const asIndividual = (events: ApplicationEvent[]): ApplicationEvent[] => {
+    const [submitted, ...rest] = events as [Extract<ApplicationEvent, { type: 'ApplicationSubmitted' }>, ...ApplicationEvent[]];
+    const person = { kind: 'individual' as const, id: '140902198001011234', name: '某某' };
+    return [{ ...submitted, data: { ...submitted.data, applicant: person } }, ...rest];
+  };
+
+  it.each([
+    ['忻州 第十三条 (DB 14/T 1462–1464, an individual)', xinzhou, '第十三条', asIndividual],
+    ['淄博 第六条、第十六条 (选树指标体系)', zibo, '第六条、第十六条', (e: ApplicationEvent[]) => e],
+    ['济南 第五条、第十五条 (评审通则)', jinan, '第五条、第十五条', (e: ApplicationEvent[]) => e],
+  ])('%s: no category maxima in the text, so leadership 120 is taken; a total above the assumed 1000 is refused with the article', (_name, policy, article, as) => {
+    const qualified = as(historyOf(policy, 'qualified'));
+    expect(given(policy, qualified).when(review({ leadership: 120 })).events()[0]).toMatchObject({ type: 'MaterialsReviewScored', data: { score: 800 } });
+    expect(given(policy, qualified).when(review({ results: 530 })).events()[0]).toMatchObject({ data: { score: 1000 } });
+    given(policy, qualified)
+      .when(review({ results: 531 }))
+      .thenThrows(RuleViolationError, {
+        message: expect.stringMatching(/1001 exceeds 1000.*assumed/),
+        rule: { programme: policy.programmeId, version: policy.version, article, reading: policy.scoring.reading },
+        field: 'reviews[0].scores',
+      });
+    given(policy, qualified).when(review({ leadership: -1 })).thenThrows(InvalidInputError, { field: 'reviews[0].scores.leadership' });
   });
 
   it('忻州 第二十九条, 朝阳 第三十二条: a reviewer who withdrew is recorded and not counted', () => {

@@ -46,7 +46,21 @@ export const fixturePolicy: ProgrammePolicy = {
     { id: 'publicity', round: 2, article: '第十九条' },
     { id: 'approval', article: '第二十条' },
   ],
-  scoring: { standard: 'GB/T 19580', maxScore: 1000, article: '第五条' },
+  // As 朝阳 第五条: GB/T 19580 with its seven categories, so the category maxima are enforced.
+  scoring: {
+    standard: 'GB/T 19580',
+    maxScore: 1000,
+    article: '第五条',
+    categories: [
+      { id: 'leadership', name: '领导', points: 110 },
+      { id: 'strategy', name: '战略', points: 90 },
+      { id: 'customers-and-market', name: '顾客与市场', points: 90 },
+      { id: 'resources', name: '资源', points: 130 },
+      { id: 'process-management', name: '过程管理', points: 100 },
+      { id: 'measurement-analysis-improvement', name: '测量、分析与改进', points: 80 },
+      { id: 'results', name: '结果', points: 400 },
+    ],
+  },
   publicity: [
     { round: 1, list: 'candidate', days: 5, unit: 'working', minimum: true, article: '第十八条' },
     { round: 2, list: 'proposed', days: 7, unit: 'calendar', minimum: false, article: '第十九条' },
