@@ -81,15 +81,26 @@ export class DepartmentOpinionsDto extends CommandDto {
   opinions!: DepartmentOpinionDto[];
 }
 
-/** GB/T 19580 categories and their maxima (1,000 points in all). */
+/**
+ * GB/T 19580 categories, the fields every programme's scores are stored in. Each is a number >= 0;
+ * the maxima are the programme's rules, checked by the domain (422 RULE_VIOLATION with the article):
+ * per category only where the text names GB/T 19580 (瀍河 第十三条, 朝阳 第五条), and the total.
+ */
+const category = (name: string, gbtMax: number) => ({
+  minimum: 0,
+  description:
+    `${name}. At most ${gbtMax} where the programme's text names GB/T 19580 (瀍河 第十三条, 朝阳 第五条), ` +
+    "read from its rules; elsewhere only the total is limited (the programme's maxScore, 1000).",
+});
+
 export class CategoryScoresDto {
-  @ApiProperty({ minimum: 0, maximum: 110 }) @IsNumber() @Min(0) @Max(110) leadership!: number;
-  @ApiProperty({ minimum: 0, maximum: 90 }) @IsNumber() @Min(0) @Max(90) strategy!: number;
-  @ApiProperty({ minimum: 0, maximum: 90 }) @IsNumber() @Min(0) @Max(90) customersAndMarket!: number;
-  @ApiProperty({ minimum: 0, maximum: 130 }) @IsNumber() @Min(0) @Max(130) resources!: number;
-  @ApiProperty({ minimum: 0, maximum: 100 }) @IsNumber() @Min(0) @Max(100) processManagement!: number;
-  @ApiProperty({ minimum: 0, maximum: 80 }) @IsNumber() @Min(0) @Max(80) measurementAnalysisImprovement!: number;
-  @ApiProperty({ minimum: 0, maximum: 400 }) @IsNumber() @Min(0) @Max(400) results!: number;
+  @ApiProperty(category('领导 leadership', 110)) @IsNumber() @Min(0) leadership!: number;
+  @ApiProperty(category('战略 strategy', 90)) @IsNumber() @Min(0) strategy!: number;
+  @ApiProperty(category('顾客与市场 customers and market', 90)) @IsNumber() @Min(0) customersAndMarket!: number;
+  @ApiProperty(category('资源 resources', 130)) @IsNumber() @Min(0) resources!: number;
+  @ApiProperty(category('过程管理 process management', 100)) @IsNumber() @Min(0) processManagement!: number;
+  @ApiProperty(category('测量、分析与改进 measurement, analysis and improvement', 80)) @IsNumber() @Min(0) measurementAnalysisImprovement!: number;
+  @ApiProperty(category('结果 results', 400)) @IsNumber() @Min(0) results!: number;
 }
 
 export class ReviewerScoreDto {

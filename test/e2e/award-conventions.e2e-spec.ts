@@ -127,10 +127,10 @@ describe('award API conventions (HTTP)', () => {
       expect(fields(waiver)).toEqual(expect.arrayContaining(['declaration.waiver.grantedBy', 'declaration.waiver.documentNo', 'declaration.waiver.date']));
     });
 
-    it('names the element of an array: reviews.0.scores.results over its maximum', async () => {
+    it('names the element of an array: reviews.0.scores.results below 0', async () => {
       const id = await chaoyang.submit(chaoyangBody(22));
       const res = await chaoyang.post(`/applications/${id}/materials-review`, {
-        reviews: [{ reviewerId: 'e1', recused: false, scores: { leadership: 1, strategy: 1, customersAndMarket: 1, resources: 1, processManagement: 1, measurementAnalysisImprovement: 1, results: 401 } }],
+        reviews: [{ reviewerId: 'e1', recused: false, scores: { leadership: 1, strategy: 1, customersAndMarket: 1, resources: 1, processManagement: 1, measurementAnalysisImprovement: 1, results: -1 } }],
       });
       expectProblem(res, 400, 'VALIDATION_FAILED');
       expect(fields(res)).toContain('reviews.0.scores.results');
@@ -165,6 +165,17 @@ describe('award API conventions (HTTP)', () => {
       const res = await chaoyang.post('/applications', chaoyangBody(31, { applicant: person }));
       expectProblem(res, 422, 'RULE_VIOLATION');
       expect(res.body.rule).toMatchObject({ programme: 'chaoyang-mayor', version: '2022', article: '第二条' });
+    });
+
+    it('refuses a category score above its GB/T 19580 maximum (朝阳 第五条), naming the element', async () => {
+      const id = await chaoyang.submit(chaoyangBody(33));
+      await chaoyang.runSteps(id, ['recommend', 'qualification-review'], '2024-03-12');
+      const res = await chaoyang.post(`/applications/${id}/materials-review`, {
+        reviews: [{ reviewerId: 'e1', recused: false, scores: { leadership: 1, strategy: 1, customersAndMarket: 1, resources: 1, processManagement: 1, measurementAnalysisImprovement: 1, results: 401 } }],
+        occurredAt: '2024-03-13',
+      });
+      expectProblem(res, 422, 'RULE_VIOLATION');
+      expect(res.body).toMatchObject({ field: 'reviews[0].scores.results', rule: { programme: 'chaoyang-mayor', version: '2022', article: '第五条' } });
     });
 
     it('refuses an organisation with fewer than 5 years of operation (朝阳 第十三条(一))', async () => {
