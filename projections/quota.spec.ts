@@ -260,7 +260,7 @@ function scenario(seed: number): { policy: ProgrammePolicy; events: TermEvent[];
   const standings: Record<string, PublicityStanding> = Object.fromEntries(
     state.proposed.map((p) => [p.applicationId, rnd.chance(0.8) ? 'clear' : rnd.pick(['objection-upheld', 'objection-pending', 'left-the-procedure'] as const)]),
   );
-  apply(decideTerm({ type: 'ApproveTerm', data: { decisionDate: `${year}-11-20`, documentNo: `${year}-1`, now: `${year}-11-20T02:00:00Z`, standings } }, foldTerm(events), deps));
+  apply(decideTerm({ type: 'ApproveTerm', data: { decisionDate: `${year}-11-20`, documentNo: `${year}-1`, occurredOn: `${year}-11-20`, now: `${year}-11-20T02:00:00Z`, standings } }, foldTerm(events), deps));
   const approved = foldTerm(events);
   if (approved.status !== 'approved') throw new Error('not approved');
   for (const place of approved.approval.awarded) {

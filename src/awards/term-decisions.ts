@@ -104,7 +104,7 @@ export class TermDecisions {
     input: { startDate: string; round: number; candidates?: string[] },
     ctx: CommandContext,
   ): Promise<TermResult> {
-    const outcome = await this.core.handle(ctx, 'start-publicity', termStreamId(termId), async ({ read, primary }) => {
+    const outcome = await this.core.handle(ctx, 'start-publicity', termStreamId(termId), async ({ read, primary, occurredAt }) => {
       const { state, policy } = this.core.openedTerm(termId, primary.events);
       const roundPolicy = sortedRounds(policy).find((r) => r.round === input.round);
       const ids = roundPolicy?.list === 'proposed' ? state.proposed.map((p) => p.applicationId) : input.candidates ?? [];
@@ -116,7 +116,7 @@ export class TermDecisions {
       const probe = { startDate: input.startDate, endDate: input.startDate, endsAt: input.startDate };
       const summaries = summarise(apps, (app) => app.replayed.snapshot.can(startEvent(app, probe)));
       const [started] = decideTerm(
-        { type: 'StartPublicity', data: { ...input, applications: summaries } },
+        { type: 'StartPublicity', data: { ...input, occurredOn: occurredAt, applications: summaries } },
         state,
         { policy, calendar: this.core.deps.calendar },
       );
@@ -145,7 +145,7 @@ export class TermDecisions {
       const apps = await this.core.loadApplications(read, state.proposed.map((p) => p.applicationId));
       const standings = Object.fromEntries([...apps.values()].map((app) => [app.id, publicityStanding(app)]));
       const [approved] = decideTerm(
-        { type: 'ApproveTerm', data: { ...input, now: now.toISOString(), standings } },
+        { type: 'ApproveTerm', data: { ...input, occurredOn: occurredAt, now: now.toISOString(), standings } },
         state,
         { policy },
       );
@@ -177,6 +177,7 @@ export class TermDecisions {
           type: 'DecideSupplementary',
           data: {
             ...input,
+            occurredOn: occurredAt,
             standing: app ? publicityStanding(app) : 'left-the-procedure',
             settledOn: app?.replayed.context.lastOccurredOn ?? null,
           },

@@ -127,7 +127,12 @@ describe('朝阳: objections during publicity, approval, revocation (HTTP)', () 
     expect(late).toMatchObject({ state: 'publicized', objectionStatus: 'not-admitted', notAdmitted: { field: 'receivedOn', rule: { article: '第二十条、第二十一条' } } });
 
     // The office does not close the rounds here: approval closes an ended round in the same append.
-    const approved = await office.post(`/terms/${termId}/approval`, { decisionDate: '2024-10-10', documentNo: '朝政〔2024〕30号', occurredAt: '2024-10-07' });
+    // A decision dated after the day it is recorded (an award in 2099) is refused, nothing written.
+    const future = await office.post(`/terms/${termId}/approval`, { decisionDate: '2099-01-01', documentNo: '朝政〔2024〕30号', occurredAt: '2024-10-07' });
+    expectProblem(future, 422, 'VALIDATION_FAILED');
+    expect(future.body.errors).toEqual([expect.objectContaining({ field: 'decisionDate' })]);
+    expect(expectOk(await office.get(`/terms/${termId}`)).approval ?? null).toBeNull();
+    const approved = await office.post(`/terms/${termId}/approval`, { decisionDate: '2024-10-07', documentNo: '朝政〔2024〕30号', occurredAt: '2024-10-07' });
     expectOk(approved);
     const term = expectOk(await office.get(`/terms/${termId}`));
     expect(term.approval.awarded.map((a: { applicationId: string }) => a.applicationId).sort()).toEqual([gold, nomination].sort());
@@ -241,7 +246,7 @@ describe('忻州 and 瀍河: objections to the supervision group, annual reports
 
     clock.set('2025-10-15T02:00:00Z'); // round 2 ended 10-14
     expectOk(await office.post(`/applications/${id}/close-publicity`, { occurredAt: '2025-10-15' }));
-    expectOk(await office.post(`/terms/${termId}/approval`, { decisionDate: '2025-10-20', documentNo: '忻政发〔2025〕21号', occurredAt: '2025-10-15' }));
+    expectOk(await office.post(`/terms/${termId}/approval`, { decisionDate: '2025-10-15', documentNo: '忻政发〔2025〕21号', occurredAt: '2025-10-15' }));
     expect((await office.application(id)).state).toBe('awarded');
   });
 

@@ -346,13 +346,13 @@ describe('read models: audit history and objection log (HTTP)', () => {
       // By now the query has read the stream; the next event lands while it waits for the read model.
       await new Promise((resolve) => setTimeout(resolve, 200));
       const supervisor = new AwardClient(t, token('supervisor', XINZHOU));
-      expectOk(await supervisor.post(`/applications/${candidate}/objections/${complaintId}/request-evidence`, { from: 'applicant', deadline: '2024-10-12' }));
+      expectOk(await supervisor.post(`/applications/${candidate}/objections/${complaintId}/dismiss`, { reason: '经核查，反映内容不属实' }));
       const res = await pending;
       expect(res.status).toBe(200);
       expect(res.body.stale).toBe(false);
       const entries = res.body.data.entries as Array<{ revision: number; type: string }>;
       expect(entries.map((entry) => entry.revision)).toEqual([...before.map((event) => event.revision), before.length]);
-      expect(entries.at(-1)!.type).toBe('ObjectionEvidenceRequested');
+      expect(entries.at(-1)!.type).toBe('ObjectionDismissed');
     });
   });
 });

@@ -25,6 +25,8 @@ export type DecideSupplementary = {
     decision: 'award' | 'not-award';
     decisionDate: string;
     documentNo: string;
+    /** The business date the office records the decision on (the command's occurredAt). */
+    occurredOn: string;
     /** Required to not award. */
     reason?: string;
     /** Read by the service from the application's stream. */
@@ -46,8 +48,23 @@ export function approvalArticle(policy: ProgrammePolicy): string {
   return policy.stages.find((stage) => stage.id === 'approval')?.article ?? policy.publicity.at(-1)?.article ?? policy.validity.article;
 }
 
+/**
+ * A decision is recorded on or after the day it was taken: a decisionDate after the command's
+ * business date (never after today) would date an award in the future, and every later event of
+ * the application would have to follow it.
+ */
+export function notAfterRecording(decisionDate: string, occurredOn: string): void {
+  if (!isLocalDate(decisionDate)) throw new InvalidInputError('decisionDate must be a date (YYYY-MM-DD)', 'decisionDate');
+  if (decisionDate > occurredOn) {
+    throw new InvalidInputError(`decisionDate ${decisionDate} is after the day the decision is recorded (${occurredOn})`, 'decisionDate', {
+      decisionDate,
+      occurredOn,
+    });
+  }
+}
+
 export function decideSupplementary(command: DecideSupplementary, state: ApprovedTerm, policy: ProgrammePolicy): SupplementaryDecisionRecorded {
-  const { applicationId, decision, decisionDate, documentNo, reason, standing, settledOn } = command.data;
+  const { applicationId, decision, decisionDate, documentNo, occurredOn, reason, standing, settledOn } = command.data;
   const rule = (article: string) => ({ programme: policy.programmeId, version: policy.version, article });
   const entry = state.approval.notAwarded.find((n) => n.applicationId === applicationId);
   if (!entry || entry.reason !== 'objection-pending') {
@@ -71,7 +88,7 @@ export function decideSupplementary(command: DecideSupplementary, state: Approve
       { standing },
     );
   }
-  if (!isLocalDate(decisionDate)) throw new InvalidInputError('decisionDate must be a date (YYYY-MM-DD)', 'decisionDate');
+  notAfterRecording(decisionDate, occurredOn);
   if (decisionDate < state.approval.decisionDate || (settledOn !== null && decisionDate < settledOn)) {
     throw new InvalidInputError(
       `A supplementary decision is dated on or after the approval (${state.approval.decisionDate}) and the objection's settlement (${settledOn ?? '—'})`,

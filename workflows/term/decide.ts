@@ -25,7 +25,7 @@ import type {
 } from './events.js';
 import { termIdFor } from './events.js';
 import { awardsOf, type OpenedTermState, type TermState } from './term.js';
-import { approvalArticle, awaitingSupplementary, decideSupplementary, type DecideSupplementary } from './decide-supplementary.js';
+import { approvalArticle, awaitingSupplementary, decideSupplementary, notAfterRecording, type DecideSupplementary } from './decide-supplementary.js';
 
 export type { DecideSupplementary } from './decide-supplementary.js';
 
@@ -80,6 +80,8 @@ export type StartPublicity = {
   data: {
     round: number;
     startDate: string;
+    /** The business date the office records the start on (the command's occurredAt). */
+    occurredOn: string;
     /** For a candidate-list round (忻州 第十八条): the candidates publicised. */
     candidates?: string[];
     applications: Record<string, ApplicationSummary>;
@@ -91,6 +93,8 @@ export type ApproveTerm = {
   data: {
     decisionDate: string;
     documentNo: string;
+    /** The business date the office records the decision on (the command's occurredAt). */
+    occurredOn: string;
     /** ISO instant from the clock: approval before the publicity has ended is refused. */
     now: string;
     standings: Record<string, PublicityStanding>;
@@ -249,7 +253,7 @@ export function recordProposedList(
 export function startPublicity(command: StartPublicity, state: TermState, { policy, calendar }: TermDeps): PublicityStarted {
   if (state.status === 'not-opened' || state.status === 'approved') refuse(command, state, policy);
   if (!calendar) throw new Error('startPublicity needs the working-day calendar');
-  const { round, startDate, candidates, applications } = command.data;
+  const { round, startDate, occurredOn, candidates, applications } = command.data;
   const rounds = sortedRounds(policy);
   const expected = rounds[state.publicity.length];
   if (!expected) refuse(command, state, policy);
@@ -267,6 +271,15 @@ export function startPublicity(command: StartPublicity, state: TermState, { poli
   }
   if (!(startDate > state.applicationDeadline)) {
     throw new InvalidInputError('Publicity starts after the application deadline', 'startDate');
+  }
+  // A round recorded as started on a day already past would have run without anyone seeing the
+  // list: its days, the only time to object, would be over before it was announced.
+  if (startDate < occurredOn) {
+    throw new RuleViolationError(
+      `Publicity round ${round} cannot start on ${startDate}, before the day it is recorded (${occurredOn}): the public must have the whole period`,
+      rule(policy, roundPolicy.article),
+      'startDate',
+    );
   }
   let applicationIds: string[];
   if (roundPolicy.list === 'proposed') {
@@ -307,7 +320,8 @@ export function startPublicity(command: StartPublicity, state: TermState, { poli
 
 export function approve(command: ApproveTerm, state: TermState, { policy }: TermDeps): TermApproved {
   if (state.status !== 'publicity') refuse(command, state, policy);
-  const { decisionDate, documentNo, now, standings } = command.data;
+  const { decisionDate, documentNo, occurredOn, now, standings } = command.data;
+  notAfterRecording(decisionDate, occurredOn);
   const rounds = sortedRounds(policy);
   const missing = rounds[state.publicity.length];
   if (missing) {

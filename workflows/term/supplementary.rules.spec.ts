@@ -47,7 +47,7 @@ function approvedTerm(policy: ProgrammePolicy, awarded: Place[], pending: Place[
 
 const decideLater = (applicationId: string, standing: SettledStanding, over: Partial<Extract<TermCommand, { type: 'DecideSupplementary' }>['data']> = {}): TermCommand => ({
   type: 'DecideSupplementary',
-  data: { applicationId, decision: 'award', decisionDate: '2025-12-10', documentNo: '政〔2025〕9号', standing, settledOn: '2025-12-01', ...over },
+  data: { applicationId, decision: 'award', decisionDate: '2025-12-10', documentNo: '政〔2025〕9号', occurredOn: '2025-12-10', standing, settledOn: '2025-12-01', ...over },
 });
 
 function thrown(fn: () => unknown): Error {
@@ -116,6 +116,13 @@ describe('supplementary decision: what it is not for', () => {
     expect(thrown(() => run(history, decideLater('app-2', 'clear', { decisionDate: '2025-11-19' })))).toMatchObject({ field: 'decisionDate' });
     expect(thrown(() => run(history, decideLater('app-2', 'clear', { decisionDate: '2025-11-25', settledOn: '2025-11-30' })))).toMatchObject({ field: 'decisionDate' });
     expect(thrown(() => run(history, decideLater('app-2', 'clear', { documentNo: ' ' })))).toMatchObject({ field: 'documentNo' });
+  });
+
+  it('refuses a decision dated after the day it is recorded (an award dated in the future)', () => {
+    expect(thrown(() => run(history, decideLater('app-2', 'clear', { decisionDate: '2100-01-01', occurredOn: '2025-12-10' })))).toMatchObject({
+      field: 'decisionDate',
+      details: { decisionDate: '2100-01-01', occurredOn: '2025-12-10' },
+    });
   });
 
   // 朝阳 第三条: gold 3 per term. A history in which the gold places are already all held (as a later

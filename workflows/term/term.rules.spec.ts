@@ -85,13 +85,13 @@ describe('publicity: length and unit of the period, then approval only after it'
     // the list that passed its publicity is approved) and names the publicity article in its details.
     const policy = registry.get(programmeId, version);
     const history = [opened(policy, year), listed(policy, year)];
-    const [started] = run(policy, history, { type: 'StartPublicity', data: { round: 1, startDate: start, applications: {} } });
+    const [started] = run(policy, history, { type: 'StartPublicity', data: { round: 1, startDate: start, occurredOn: start, applications: {} } });
     expect(started).toMatchObject({ type: 'PublicityStarted', data: { round: 1, list: 'proposed', startDate: start, endDate: lastDay } });
 
     const after = [...history, started!];
     const approve = (decisionDate: string, now: string): TermCommand => ({
       type: 'ApproveTerm',
-      data: { decisionDate, documentNo: '政〔2025〕1号', now, standings: { 'app-1': 'clear' } },
+      data: { decisionDate, documentNo: '政〔2025〕1号', occurredOn: decisionDate, now, standings: { 'app-1': 'clear' } },
     });
     // 23:59:59 Shanghai of the last day: still running.
     const endsAt = Date.parse((started as Extract<TermEvent, { type: 'PublicityStarted' }>).data.endsAt);
@@ -116,10 +116,10 @@ describe('publicity: length and unit of the period, then approval only after it'
     };
     const history = [opened(policy, 2025), round1, listed(policy, 2025)];
     // National Day/Mid-Autumn 2025: 10-01..10-08 off, Saturday 10-11 worked: 09-29, 09-30, 10-09, 10-10, 10-11.
-    const [round2] = run(policy, history, { type: 'StartPublicity', data: { round: 2, startDate: '2025-09-29', applications: {} } });
+    const [round2] = run(policy, history, { type: 'StartPublicity', data: { round: 2, startDate: '2025-09-29', occurredOn: '2025-09-29', applications: {} } });
     expect(round2).toMatchObject({ data: { round: 2, list: 'proposed', startDate: '2025-09-29', endDate: '2025-10-11' } });
     const e = refusal(() =>
-      run(policy, [...history, round2!], { type: 'ApproveTerm', data: { decisionDate: '2025-10-11', documentNo: '忻政〔2025〕1号', now: '2025-10-11T10:00:00.000Z', standings: {} } }),
+      run(policy, [...history, round2!], { type: 'ApproveTerm', data: { decisionDate: '2025-10-11', documentNo: '忻政〔2025〕1号', occurredOn: '2025-10-11', now: '2025-10-11T10:00:00.000Z', standings: {} } }),
     );
     // 忻州 第二十条: the proposed list is approved after its city-wide publicity (第十九条).
     expect(e.rule.article).toBe('第二十条');

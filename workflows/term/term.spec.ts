@@ -215,7 +215,7 @@ describe('term decider', () => {
 
     const start = (round: number, startDate: string, candidates?: string[]): TermCommand => ({
       type: 'StartPublicity',
-      data: { round, startDate, candidates, applications: applications(candidate(1), candidate(2)) },
+      data: { round, startDate, occurredOn: startDate, candidates, applications: applications(candidate(1), candidate(2)) },
     });
 
     it('starts the candidate-list round first (忻州 第十八条), over 5 working days', () => {
@@ -241,13 +241,18 @@ describe('term decider', () => {
         .then([round2]);
     });
 
+    it('refuses a round recorded as started on a day already past (忻州 第十八条): the public must have the whole period', () => {
+      const late: TermCommand = { type: 'StartPublicity', data: { round: 1, startDate: '2024-09-02', occurredOn: '2024-09-03', candidates: ['app-1'], applications: applications(candidate(1), candidate(2)) } };
+      given(xinzhou, opened).when(late).thenThrows(RuleViolationError, { rule: { programme: 'xinzhou-mayor', article: '第十八条' }, field: 'startDate' });
+    });
+
     it('refuses a year the working-day calendar does not cover', () => {
       given(xinzhou, opened).when(start(1, '2031-03-03', ['app-1'])).thenThrows(CalendarYearNotCoveredError);
     });
 
     it('refuses approval before any publicity', () => {
       given(xinzhou, opened)
-        .when({ type: 'ApproveTerm', data: { decisionDate: '2024-12-01', documentNo: '忻政〔2024〕1号', now: '2024-12-01T02:00:00Z', standings: {} } })
+        .when({ type: 'ApproveTerm', data: { decisionDate: '2024-12-01', documentNo: '忻政〔2024〕1号', occurredOn: '2024-12-01', now: '2024-12-01T02:00:00Z', standings: {} } })
         .thenThrows(IllegalTransitionError);
     });
   });
@@ -255,7 +260,7 @@ describe('term decider', () => {
   describe('when in publicity', () => {
     const approve = (decisionDate: string, now: string, standings: Record<string, 'clear' | 'objection-pending' | 'objection-upheld'> = {}): TermCommand => ({
       type: 'ApproveTerm',
-      data: { decisionDate, documentNo: '忻政〔2024〕8号', now, standings },
+      data: { decisionDate, documentNo: '忻政〔2024〕8号', occurredOn: decisionDate, now, standings },
     });
     const history = [opened, round1, listed(entry(1, 'award'), entry(2, 'nomination', 'individual')), round2];
 
@@ -275,6 +280,12 @@ describe('term decider', () => {
       given(xinzhou, opened, round1)
         .when(approve('2024-10-20', '2024-10-20T02:00:00Z'))
         .thenThrows(RuleViolationError, { rule: { article: '第十九条' } });
+    });
+
+    it('refuses a decision dated after the day it is recorded: an award dated in the future', () => {
+      given(xinzhou, ...history)
+        .when({ type: 'ApproveTerm', data: { decisionDate: '2099-01-01', documentNo: '忻政〔2024〕8号', occurredOn: '2024-10-14', now: '2024-10-14T01:00:00Z', standings: { 'app-1': 'clear' } } })
+        .thenThrows(InvalidInputError, { field: 'decisionDate' });
     });
 
     it('awards the clear applications; the others are listed as not awarded with the reason', () => {
@@ -319,7 +330,7 @@ describe('term decider', () => {
 
     it('refuses a second approval and a new list', () => {
       given(xinzhou, ...history)
-        .when({ type: 'ApproveTerm', data: { decisionDate: '2024-10-20', documentNo: 'x', now: '2024-10-20T01:00:00Z', standings: {} } })
+        .when({ type: 'ApproveTerm', data: { decisionDate: '2024-10-20', documentNo: 'x', occurredOn: '2024-10-20', now: '2024-10-20T01:00:00Z', standings: {} } })
         .thenThrows(IllegalTransitionError);
       given(xinzhou, ...history)
         .when({ type: 'RecordProposedList', data: { entries: [], replace: true, applications: {} } })
