@@ -4,6 +4,7 @@ import {
   EventStoreUnavailableError,
   WrongExpectedRevisionError,
   type EventStore,
+  type NewEvent,
 } from '../../src/event-store/event-store.port.js';
 import { verifyChain } from '../../src/event-store/hash.js';
 import { KurrentDbEventStore } from '../../src/event-store/kurrentdb/kurrentdb-event-store.js';
@@ -237,45 +238,29 @@ describe('KurrentDbEventStore on an emulated server (not KurrentDB itself)', () 
           { maxAppendSize: 8_192 },
         ));
 
+      /** A two-stream append of these events the server refuses, over `limit` bytes; neither stream written. */
+      const refusedPair = (first: NewEvent, second: NewEvent, limit: number, limits: ConstructorParameters<typeof EmulatedKurrentDb>[0]) =>
+        withStore(async (store) => {
+          const [a, b] = [stream(), stream()];
+          const error = refusal(
+            await store
+              .appendMultiple([
+                { streamId: a, events: [first], expectedRevision: 'no_stream' },
+                { streamId: b, events: [second], expectedRevision: 'no_stream' },
+              ])
+              .catch((e: unknown) => e),
+          );
+          expect(error.maxBytes).toBe(limit);
+          expect(error.bytes).toBeGreaterThan(limit);
+          expect(await store.readStream(a)).toEqual([]);
+          expect(await store.readStream(b)).toEqual([]);
+        }, limits);
+
       it('refuses a multi-stream append with a record over the record limit, writing no stream', () =>
-        withStore(
-          async (store) => {
-            const [a, b] = [stream(), stream()];
-            const error = refusal(
-              await store
-                .appendMultiple([
-                  { streamId: a, events: [makeEvent('Small')], expectedRevision: 'no_stream' },
-                  { streamId: b, events: [sized('Big', 6_000)], expectedRevision: 'no_stream' },
-                ])
-                .catch((e: unknown) => e),
-            );
-            expect(error.maxBytes).toBe(4_096);
-            expect(error.bytes).toBeGreaterThan(4_096);
-            expect(await store.readStream(a)).toEqual([]);
-            expect(await store.readStream(b)).toEqual([]);
-          },
-          { maxAppendSize: 65_536, maxRecordSize: 4_096 },
-        ));
+        refusedPair(makeEvent('Small'), sized('Big', 6_000), 4_096, { maxAppendSize: 65_536, maxRecordSize: 4_096 }));
 
       it('refuses a multi-stream append over the maximum in all, writing no stream', () =>
-        withStore(
-          async (store) => {
-            const [a, b] = [stream(), stream()];
-            const error = refusal(
-              await store
-                .appendMultiple([
-                  { streamId: a, events: [sized('Half', 3_000)], expectedRevision: 'no_stream' },
-                  { streamId: b, events: [sized('Half', 3_000)], expectedRevision: 'no_stream' },
-                ])
-                .catch((e: unknown) => e),
-            );
-            expect(error.maxBytes).toBe(5_000);
-            expect(error.bytes).toBeGreaterThan(5_000);
-            expect(await store.readStream(a)).toEqual([]);
-            expect(await store.readStream(b)).toEqual([]);
-          },
-          { maxAppendSize: 5_000 },
-        ));
+        refusedPair(sized('Half', 3_000), sized('Half', 3_000), 5_000, { maxAppendSize: 5_000 }));
     });
   });
 
