@@ -161,6 +161,10 @@ describe('audit history projection', () => {
     it('refuses what is neither', () => {
       expect(parseAsOf('yesterday')).toBeNull();
       expect(parseAsOf('2025-13-45')).toBeNull();
+      // Days a month does not have, which Date.parse would roll over into the next month.
+      expect(parseAsOf('2026-02-30')).toBeNull();
+      expect(parseAsOf('2026-02-30T10:00:00Z')).toBeNull();
+      expect(parseAsOf('2024-02-29')).toEqual({ kind: 'date', value: '2024-02-29' });
     });
   });
 });

@@ -24,6 +24,7 @@
  */
 import type { Actor, StoredEvent } from '../src/event-store/event-store.port.js';
 import type { ApplicationContext } from '../workflows/application/context.js';
+import { isLocalDate } from '../workflows/calendar/local-date.js';
 import { APPLICATION_EVENT_TYPES, APPLICATION_STREAM_PREFIX } from '../workflows/application/events.js';
 import { evolveApplication, initialApplication, type ReplayedApplication } from '../workflows/application/replay.js';
 import type { ProgrammePolicy } from '../workflows/policy/policy.types.js';
@@ -145,8 +146,10 @@ export type AsOf = { kind: 'date'; value: string } | { kind: 'instant'; value: s
 
 export function parseAsOf(raw: string): AsOf | null {
   if (/^\d{1,15}$/.test(raw)) return { kind: 'position', value: Number(raw) };
-  if (/^\d{4}-\d{2}-\d{2}$/.test(raw) && !Number.isNaN(Date.parse(`${raw}T00:00:00Z`))) return { kind: 'date', value: raw };
-  if (/^\d{4}-\d{2}-\d{2}T/.test(raw) && !Number.isNaN(Date.parse(raw))) return { kind: 'instant', value: raw };
+  // A calendar date (Date.parse takes 2026-02-30 and rolls it over into March).
+  const date: string = raw;
+  if (isLocalDate(date)) return { kind: 'date', value: date };
+  if (/^\d{4}-\d{2}-\d{2}T/.test(raw) && isLocalDate(raw.slice(0, 10)) && !Number.isNaN(Date.parse(raw))) return { kind: 'instant', value: raw };
   return null;
 }
 

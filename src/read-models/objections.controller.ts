@@ -9,6 +9,7 @@ import {
   objectionRows,
   readObjectionLog,
 } from '../../projections/objection-log.js';
+import { isLocalDate } from '../../workflows/calendar/local-date.js';
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
 import type { AwardService } from '../awards/award.service.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
@@ -21,7 +22,6 @@ import { type Fresh, ProjectionReader } from '../projections/projection-reader.j
 import { type ShownObjector, maskObjector } from './objector-masking.js';
 
 const STATUSES = ['received', 'accepted', 'refused', 'upheld', 'dismissed', 'not-admitted'] as const;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export type ObjectionLogRow = Omit<ObjectionRow, 'objector'> & { objector: ShownObjector };
 
@@ -70,8 +70,8 @@ export class ObjectionsLogController {
   ): Promise<Fresh<ObjectionLogView>> {
     const errors: FieldError[] = [];
     if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) errors.push({ field: 'status', message: `must be one of ${STATUSES.join(', ')}` });
-    if (from !== undefined && !DATE.test(from)) errors.push({ field: 'from', message: 'must be a date YYYY-MM-DD' });
-    if (to !== undefined && !DATE.test(to)) errors.push({ field: 'to', message: 'must be a date YYYY-MM-DD' });
+    if (from !== undefined && !isLocalDate(from)) errors.push({ field: 'from', message: 'must be a date YYYY-MM-DD' });
+    if (to !== undefined && !isLocalDate(to)) errors.push({ field: 'to', message: 'must be a date YYYY-MM-DD' });
     if (errors.length > 0) throw new ValidationFailedError(errors);
     if (programmeId !== undefined) {
       this.idPipe.transform(programmeId, { type: 'query', data: 'programmeId' });

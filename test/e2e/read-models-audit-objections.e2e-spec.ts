@@ -205,6 +205,7 @@ describe('read models: audit history and objection log (HTTP)', () => {
       const beforeSubmission = expectOk(await get('auditor', CHAOYANG, `/applications/${gold}/history?asOf=2024-01-01`)).data;
       expect(beforeSubmission).toMatchObject({ existed: false, state: null, context: null });
       expectProblem(await get('auditor', CHAOYANG, `/applications/${gold}/history?asOf=soon`), 400, 'VALIDATION_FAILED');
+      expectProblem(await get('auditor', CHAOYANG, `/applications/${gold}/history?asOf=2026-02-30`), 400, 'VALIDATION_FAILED');
     });
 
     it('answers 404 for an unknown application', async () => {
@@ -314,6 +315,9 @@ describe('read models: audit history and objection log (HTTP)', () => {
       expect(expectOk(await q('from=2024-10-03')).data.objections).toHaveLength(0);
       expectProblem(await q('status=maybe'), 400, 'VALIDATION_FAILED');
       expectProblem(await q('from=02.10.2024'), 400, 'VALIDATION_FAILED');
+      // A day the month does not have (the shape alone let it through).
+      expectProblem(await q('from=2024-02-30'), 400, 'VALIDATION_FAILED');
+      expectProblem(await q('to=9999-99-99'), 400, 'VALIDATION_FAILED');
     });
   });
 

@@ -210,6 +210,13 @@ describe('PolicyRegistry', () => {
       expect(loadError().problems).toEqual(['scoring.categories: missing results (the seven stored score fields)']);
     });
 
+    it('refuses an objection handler no role can act as (朝阳 第二十一条 names the office, 忻州 第二十七条 the supervision group)', () => {
+      const bad = readBuiltIn('chaoyang-mayor', '2022');
+      bad.objections.handledBy = 'admin';
+      writePolicy(tmp, bad);
+      expect(loadError().problems).toEqual([expect.stringMatching(/^objections\.handledBy: expected one of office, supervisor, got "admin"$/)]);
+    });
+
     it('refuses files that are not JSON', () => {
       mkdirSync(join(tmp, 'broken'));
       writeFileSync(join(tmp, 'broken', '1.json'), '{ nope');

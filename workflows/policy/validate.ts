@@ -19,7 +19,6 @@ export class PolicyFileError extends Error {
 const KINDS = ['organisation', 'individual'];
 const CHANNELS = ['county', 'industry', 'direct'];
 const DAY_UNITS = ['working', 'calendar'];
-const ROLES = ['office', 'auditor', 'supervisor', 'admin'];
 const STAGES: StageId[] = [
   'recommendation',
   'qualification-review',
@@ -301,7 +300,10 @@ function validateObjections(c: Checker, v: unknown): void {
   for (const key of ['anonymousAllowed', 'realIdentityRequired', 'writtenEvidenceRequired', 'lateRefused']) c.bool(o[key], `objections.${key}`);
   if (o.anonymousAllowed === true && o.realIdentityRequired === true)
     c.fail('objections.anonymousAllowed', 'cannot be true while realIdentityRequired is true');
-  c.oneOf(o.handledBy, ROLES, 'objections.handledBy');
+  // The roles that may handle objections (objections.controller.ts): operations (admin) and
+  // auditors neither handle them nor see who raised them, so a policy naming one could never have
+  // an objection recorded.
+  c.oneOf(o.handledBy, ['office', 'supervisor'], 'objections.handledBy');
   c.str(o.confidentialityArticle, 'objections.confidentialityArticle');
   if (o.defaultDeadlines !== undefined) {
     const d = c.obj(o.defaultDeadlines, 'objections.defaultDeadlines');
