@@ -152,7 +152,10 @@ function apply(doc: DeadlineStreamDoc, event: StoredEvent, policies: PolicyLooku
         d.deadlineId,
         d.deadline,
         { command: 'evidence-deadline-missed', objectionId: d.objectionId, deadlineId: d.deadlineId, from: d.from },
-        EVIDENCE_CONSEQUENCE[d.from as EvidenceParty] ?? 'ObjectionEvidenceDeadlineMissed',
+        // Requests stored before 2026-12-01 in programmes whose rules attach nothing to a miss.
+        policy()?.objections.defaultDeadlines
+          ? (EVIDENCE_CONSEQUENCE[d.from as EvidenceParty] ?? 'ObjectionEvidenceDeadlineMissed')
+          : 'ObjectionEvidenceDeadlineMissed only: this programme’s rules attach no consequence to a missed time limit',
         policy()?.objections.defaultDeadlines?.article ?? policy()?.objections.article ?? '',
       );
     case 'ObjectionEvidenceRecorded':

@@ -3,6 +3,7 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
 import { assertEveryProgramme } from '../common/access.js';
+import { isCalendarDate } from '../common/validators.js';
 import { CLOCK, type Clock, ManualClock } from '../clock/clock.js';
 import { HttpProblem, ValidationFailedError } from '../http/http-errors.js';
 
@@ -78,7 +79,9 @@ export class ClockController {
 const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999+08:00');
 
 function parseInstant(value: string): number {
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
+  // The date part a real day too: Date.parse rolls 2026-02-30 into March.
+  const shaped = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && isCalendarDate(value.slice(0, 10));
+  const ms = shaped ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) throw new ValidationFailedError([{ field: 'now', message: 'must be an ISO instant with offset' }]);
   return ms;
 }

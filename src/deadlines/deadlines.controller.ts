@@ -109,8 +109,10 @@ function toView({ eventId: _eventId, scheduledAt: _scheduledAt, ...deadline }: D
 /** An instant includes deadlines due at or before it; a date D those whose last day is before D. */
 function parseDueBefore(value: string | undefined, errors: FieldError[]): number | undefined {
   if (value === undefined || value === '') return undefined;
+  // The date part of an instant a real day too: Date.parse rolls 2026-02-30 into March.
+  const day = value.slice(0, 10);
   if (isCalendarDate(value)) return Date.parse(startInstant(value));
-  if (!INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+  if (!INSTANT.test(value) || !isCalendarDate(day) || Number.isNaN(Date.parse(value))) {
     errors.push({ field: 'due-before', message: 'must be an ISO instant with offset or a date YYYY-MM-DD' });
     return undefined;
   }

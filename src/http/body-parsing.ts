@@ -18,9 +18,12 @@ export function bodyParsers(): RequestHandler[] {
   return [requireJson, express.json({ type: JSON_TYPES }), limitDepth];
 }
 
+/** Methods whose body this API reads (commands); a GET's or HEAD's body is not read, so not judged. */
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** A body of another type (or of none named) is refused before it is read. An empty body is no body. */
 const requireJson: RequestHandler = (request, _response, next) => {
-  next(hasBody(request) && !request.is(JSON_TYPES) ? new UnsupportedMediaTypeError() : undefined);
+  next(WITH_BODY.has(request.method) && hasBody(request) && !request.is(JSON_TYPES) ? new UnsupportedMediaTypeError() : undefined);
 };
 
 function hasBody(request: Request): boolean {

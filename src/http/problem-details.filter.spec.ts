@@ -2,13 +2,13 @@ import { AppendTooLargeError, EventStoreUnavailableError } from '../event-store/
 import { toProblem } from './problem-details.filter.js';
 
 describe('toProblem', () => {
-  it('answers a store refusal for size with 413 APPEND_TOO_LARGE and the limit, not a 500', () => {
+  it('answers a store refusal for size with 422 APPEND_TOO_LARGE and the limit, not a 500 (the request itself is small: not a 413)', () => {
     const problem = toProblem(new AppendTooLargeError(1_048_576, 1_200_000));
     expect(problem).toMatchObject({
-      status: 413,
+      status: 422,
       code: 'APPEND_TOO_LARGE',
       type: 'urn:quality-award:problem:append-too-large',
-      title: 'Payload Too Large',
+      title: 'Unprocessable Content',
       maxBytes: 1_048_576,
       bytes: 1_200_000,
     });
@@ -17,7 +17,7 @@ describe('toProblem', () => {
 
   it('leaves out what the store did not report', () => {
     const problem = toProblem(new AppendTooLargeError(undefined, undefined));
-    expect(problem.status).toBe(413);
+    expect(problem.status).toBe(422);
     expect(problem).not.toHaveProperty('maxBytes');
     expect(problem).not.toHaveProperty('bytes');
   });

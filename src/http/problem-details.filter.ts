@@ -57,7 +57,7 @@ export function toProblem(error: unknown): ProblemDocument {
   }
   if (error instanceof IdempotencyMismatchError) return make(422, error.code, error.message);
   if (error instanceof AppendTooLargeError) {
-    return make(413, error.code, 'The event store refused to record this decision: it is larger than the store accepts in one append. Nothing was written', {
+    return make(422, error.code, 'The event store refused to record this decision: it is larger than the store accepts in one append. Nothing was written', {
       ...(error.maxBytes !== undefined ? { maxBytes: error.maxBytes } : {}),
       ...(error.bytes !== undefined ? { bytes: error.bytes } : {}),
     });

@@ -131,6 +131,10 @@ describe('deadlines (HTTP, CLOCK=manual)', () => {
     const fulfilled = await third.request('GET', '/api/deadlines?status=fulfilled&due-before=2025-10-10', { token: office });
     expect(fulfilled.body.deadlines).toEqual([expect.objectContaining({ status: 'fulfilled', settled: expect.objectContaining({ by: 'PublicityClosed' }) })]);
     expect((await third.request('GET', '/api/deadlines?status=fulfilled&due-before=2025-10-09', { token: office })).body.deadlines).toEqual([]);
+    // An instant on a day the month does not have is refused, not rolled over.
+    const rolled = await third.request('GET', `/api/deadlines?due-before=${encodeURIComponent('2025-02-30T00:00:00+08:00')}`, { token: office });
+    expect(rolled.status).toBe(400);
+    expect(rolled.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'due-before' }] });
   });
 
   it('two servers on one data folder fire the deadline once', async () => {
@@ -212,7 +216,8 @@ describe('deadlines (HTTP, CLOCK=manual)', () => {
   it('refuses a move past the last instant a date can name (400 naming the field), leaving the clock', async () => {
     const app = await start(MANUAL('2025-09-26T02:00:00Z'));
     const admin = app.token('admin');
-    for (const body of [{ advance: 'P99999999999W' }, { advance: 'PT99999999999999999999S' }, { advance: 'P3000000D' }, { now: '9999-12-31T16:00:00Z' }]) {
+    // The last one: a day February does not have (Date.parse would roll it into March).
+    for (const body of [{ advance: 'P99999999999W' }, { advance: 'PT99999999999999999999S' }, { advance: 'P3000000D' }, { now: '9999-12-31T16:00:00Z' }, { now: '2026-02-30T00:00:00+08:00' }]) {
       const res = await app.request('POST', '/api/admin/clock', { token: admin, body });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: Object.keys(body)[0] }] });

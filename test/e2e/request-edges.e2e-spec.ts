@@ -3,6 +3,7 @@
  * for the layers after it, and causation ids that would be stored for good in the hash-chained
  * event metadata. Each refusal is a problem document with a stable code, and nothing is written.
  */
+import { request } from 'node:http';
 import { AwardClient, DEFAULT_CHANNEL, expectOk, expectProblem, REVIEW_STEPS, submissionBody, uscc } from './award-support.js';
 import { startApp, type TestApp } from './harness.js';
 
@@ -52,6 +53,20 @@ describe('request edges (HTTP)', () => {
       expect(res.status).toBe(415);
       expect(((await res.json()) as { code: string }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
       expect(await revision()).toBe(before);
+    });
+
+    it('does not judge the body of a read (GET): it is not read', async () => {
+      // fetch sends no body with a GET; node:http does.
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${t.baseUrl}/api/applications/${applicationId}`, {
+          method: 'GET',
+          headers: { authorization: `Bearer ${office.token}`, 'content-type': 'text/plain', 'content-length': '8' },
+        });
+        req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        req.on('error', reject);
+        req.end('not json');
+      });
+      expect(status).toBe(200);
     });
 
     it('reads application/*+json as JSON: its unknown properties are refused like any other', async () => {

@@ -157,7 +157,7 @@ export function decideObjection(command: ObjectionDecisionCommand, state: Replay
       const from = requireParty(command.from);
       if (from === 'recommender' && state.context.channel?.kind === 'direct') {
         // 朝阳 第十七条(三)1: a direct filing has no recommending body to verify the objection.
-        throw new RuleViolationError('The application was filed directly: there is no recommending body to ask', ruleRef(policy, rule.article), 'from');
+        throw new RuleViolationError('The application was filed directly: there is no recommending body to ask', ruleRef(policy, policy.channels.article), 'from');
       }
       if (objection.evidenceRequests.some((r) => r.from === from && r.status === 'pending')) {
         throw new InvalidInputError(`Evidence from the ${from} is already requested`, 'from');
@@ -223,6 +223,9 @@ export function missEvidenceDeadline(
     type: 'ObjectionEvidenceDeadlineMissed',
     data: { applicationId, objectionId, from: request.from, deadlineId: request.deadlineId, missedOn: on },
   };
+  // A request recorded before 2026-12-01 where the rules attach no consequence to a miss (another
+  // programme, or a recommender asked about a direct filing): the miss is recorded, nothing decided.
+  if (!hasEvidenceConsequence(policy, state, request.from)) return [missed];
   switch (request.from) {
     case 'recommender':
       return [
@@ -243,6 +246,11 @@ export function missEvidenceDeadline(
         { type: 'ObjectionDismissed', data: { applicationId, objectionId, decidedBy: 'deemed', reason: 'The objector did not supply the evidence in time: taken to abandon the objection', decidedOn: on } },
       ];
   }
+}
+
+/** Whether a missed evidence limit decides anything: 朝阳 第二十二、二十三条 only, and never for a recommender a direct filing has not got. */
+export function hasEvidenceConsequence(policy: ProgrammePolicy, state: ReplayedApplication, from: EvidenceParty): boolean {
+  return policy.objections.defaultDeadlines !== undefined && !(from === 'recommender' && state.context.channel?.kind === 'direct');
 }
 
 /** Closes the running round at or after its end, with no objection open. */

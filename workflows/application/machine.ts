@@ -104,9 +104,7 @@ function createGuards(policy: ProgrammePolicy) {
         event.type === 'ObjectionEvidenceRequested' &&
         o?.status === 'accepted' &&
         !o.evidenceRequests.some((r) => r.deadlineId === event.data.deadlineId) &&
-        !o.evidenceRequests.some((r) => r.from === event.data.from && r.status === 'pending') &&
-        // A direct filing has no recommending body to ask (朝阳 第十七条(三)1).
-        !(event.data.from === 'recommender' && context.channel?.kind === 'direct')
+        !o.evidenceRequests.some((r) => r.from === event.data.from && r.status === 'pending')
       );
     },
     evidencePending: ({ context, event }: { context: ApplicationContext; event: ApplicationEvent }) => {
@@ -194,7 +192,7 @@ function entering(chain: Chain, index: number): Partial<Record<ApplicationEventT
   }
 }
 
-function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: number, chain: Chain, policy: ProgrammePolicy): StateConfig {
+function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: number, chain: Chain): StateConfig {
   const round = step.round.round;
   // A candidate list's publicity precedes the proposed list: a candidate dropped then is not awarded.
   return {
@@ -218,7 +216,7 @@ function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: numbe
           // An upheld objection removes the applicant from the list.
           ObjectionUpheld: t(abs('disqualified'), 'objectionAccepted'),
           ObjectionDismissed: [t('publicized', 'lastOpenAccepted'), t(undefined, 'objectionAccepted')],
-          ...(policy.objections.defaultDeadlines ? evidenceDeadlines() : {}),
+          ...evidenceDeadlines(),
         },
       },
     },
@@ -227,8 +225,9 @@ function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: numbe
 
 /**
  * Evidence asked of a party within a time limit, and what a missed limit decides (朝阳 第二十二、
- * 二十三条): only where the policy has that rule (objections.defaultDeadlines). No other text
- * provides for it, so no other programme's statechart has these edges.
+ * 二十三条). Only 朝阳 has the rule, and only there does the decider ask (decideObjection); the
+ * edges stay in every programme's statechart because streams recorded before 2026-12-01 hold
+ * such events in other programmes too, and a stored event must always replay.
  */
 function evidenceDeadlines(): NonNullable<StateConfig['on']> {
   return {
@@ -273,7 +272,7 @@ function generateStates(policy: ProgrammePolicy): Record<string, StateConfig> {
   };
   chain.steps.forEach((step, index) => {
     states[stateBefore(chain, index)] = waiting(index);
-    if (step.kind === 'publicity') states[step.node] = publicityState(step, index, chain, policy);
+    if (step.kind === 'publicity') states[step.node] = publicityState(step, index, chain);
   });
   states.awarded = {
     on: {

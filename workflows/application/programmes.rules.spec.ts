@@ -7,7 +7,6 @@ import { IllegalTransitionError, InvalidInputError, RuleViolationError } from '.
 import type { ProgrammePolicy } from '../policy/policy.types.js';
 import { PolicyRegistry } from '../policy/registry.js';
 import { buildChain } from './chain.js';
-import { CorruptStreamError } from './replay.js';
 import type { ApplicationEvent, CategoryScores } from './events.js';
 import { cmd, ev, given, reviews, scores } from './spec-helpers.js';
 
@@ -239,14 +238,19 @@ describe('objections during publicity', () => {
           field: 'decision',
         });
       }
-      // Nor does its statechart take the events: no disqualification for a missed limit.
-      expect(() => given(policy, [...accepted, ev.evidenceRequested('recommender')])).toThrow(CorruptStreamError);
+      // A request stored before 2026-12-01 still replays; its missed limit is recorded and decides nothing.
+      const legacy = [...accepted, ev.evidenceRequested('recommender')];
+      const missed = given(policy, legacy)
+        .when(cmd({ type: 'evidence-deadline-missed', objectionId: 'obj-1', deadlineId: 'obj-1/recommender/1', ...at('2025-06-11') } as never))
+        .events();
+      expect(missed.map((e) => e.type)).toEqual(['ObjectionEvidenceDeadlineMissed']);
+      expect(given(policy, [...legacy, ...missed]).state.state).toMatch(/objected/);
     }
     const chaoyangAccepted = [...historyOf(chaoyang, 'publicized'), ev.objection('obj-1', 1), ev.objectionAccepted()];
     expect(given(chaoyang, chaoyangAccepted).when(request('recommender')).events()[0]).toMatchObject({ type: 'ObjectionEvidenceRequested', data: { from: 'recommender' } });
   });
 
-  it('朝阳 第十七条(三)1, 第二十二条: a direct filing has no recommending body to ask for evidence', () => {
+  it('朝阳 第十七条(三), 第二十二条: a direct filing has no recommending body to ask for evidence', () => {
     const history = historyOf(chaoyang, 'publicized');
     const submitted = history[0] as Extract<ApplicationEvent, { type: 'ApplicationSubmitted' }>;
     // Filed directly: no recommendation step.
@@ -256,8 +260,13 @@ describe('objections during publicity', () => {
     ];
     const accepted = [...direct, ev.objection('obj-1', 1), ev.objectionAccepted()];
     const request = (from: string) => cmd({ type: 'objection-decision', objectionId: 'obj-1', decision: 'request-evidence', from, deadline: '2025-06-10', ...at('2025-06-05') } as never);
-    given(chaoyang, accepted).when(request('recommender')).thenThrows(RuleViolationError, { rule: { article: '第二十二条、第二十三条' }, field: 'from' });
+    given(chaoyang, accepted).when(request('recommender')).thenThrows(RuleViolationError, { rule: { article: chaoyang.channels.article }, field: 'from' });
     expect(given(chaoyang, accepted).when(request('applicant')).events()).toHaveLength(1);
+    // One stored before 2026-12-01: its missed limit disqualifies nobody (there was no recommender to miss it).
+    const missed = given(chaoyang, [...accepted, ev.evidenceRequested('recommender')])
+      .when(cmd({ type: 'evidence-deadline-missed', objectionId: 'obj-1', deadlineId: 'obj-1/recommender/1', ...at('2025-06-11') } as never))
+      .events();
+    expect(missed.map((e) => e.type)).toEqual(['ObjectionEvidenceDeadlineMissed']);
   });
 
   it('朝阳 第二十四条: the committee decides; 济南 第十七条: the leading group approves the handling', () => {

@@ -274,8 +274,11 @@ export function sampleEvents(
         { type: 'ObjectionUpheld', data: { ...base, decidedBy: 'committee', reason: '属实', decidedOn: on } },
         { type: 'ObjectionDismissed', data: { ...base, decidedBy: 'committee', reason: '不实', decidedOn: on } },
       );
-      if (objection.evidenceRequests.length === 0) {
+      // Asked as the decider asks today: 朝阳 第二十二、二十三条 only, no recommender of a direct filing.
+      // (The statechart also takes such events of other programmes, recorded before 2026-12-01.)
+      if (objection.evidenceRequests.length === 0 && policy.objections.defaultDeadlines) {
         for (const from of ['recommender', 'applicant', 'objector'] as EvidenceParty[]) {
+          if (from === 'recommender' && ctx.channel?.kind === 'direct') continue;
           events.push({ type: 'ObjectionEvidenceRequested', data: { ...base, from, deadline: addDays(on, 1), deadlineId: `${objection.objectionId}/${from}/1`, requestedOn: on } });
         }
       }
