@@ -9,13 +9,13 @@ import {
   objectionRows,
   readObjectionLog,
 } from '../../projections/objection-log.js';
-import { isLocalDate } from '../../workflows/calendar/local-date.js';
 import type { PolicyRegistry } from '../../workflows/policy/registry.js';
 import type { AwardService } from '../awards/award.service.js';
 import { type AuthenticatedRequest, Roles } from '../auth/auth.guard.js';
 import { mayActOnTerm } from '../auth/jwt.js';
 import { assertProgrammeAccess, assertTermAccess, currentTerms } from '../common/access.js';
 import { IdPipe } from '../common/id.pipe.js';
+import { isCalendarDate } from '../common/validators.js';
 import { AWARD_SERVICE, POLICY_REGISTRY } from '../domain.tokens.js';
 import { type FieldError, ValidationFailedError } from '../http/http-errors.js';
 import { type Fresh, ProjectionReader } from '../projections/projection-reader.js';
@@ -70,8 +70,8 @@ export class ObjectionsLogController {
   ): Promise<Fresh<ObjectionLogView>> {
     const errors: FieldError[] = [];
     if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) errors.push({ field: 'status', message: `must be one of ${STATUSES.join(', ')}` });
-    if (from !== undefined && !isLocalDate(from)) errors.push({ field: 'from', message: 'must be a date YYYY-MM-DD' });
-    if (to !== undefined && !isLocalDate(to)) errors.push({ field: 'to', message: 'must be a date YYYY-MM-DD' });
+    if (from !== undefined && !isCalendarDate(from)) errors.push({ field: 'from', message: 'must be a date YYYY-MM-DD' });
+    if (to !== undefined && !isCalendarDate(to)) errors.push({ field: 'to', message: 'must be a date YYYY-MM-DD' });
     if (errors.length > 0) throw new ValidationFailedError(errors);
     if (programmeId !== undefined) {
       this.idPipe.transform(programmeId, { type: 'query', data: 'programmeId' });

@@ -249,7 +249,7 @@ export function missEvidenceDeadline(
 }
 
 /** Whether a missed evidence limit decides anything: 朝阳 第二十二、二十三条 only, and never for a recommender a direct filing has not got. */
-export function hasEvidenceConsequence(policy: ProgrammePolicy, state: ReplayedApplication, from: EvidenceParty): boolean {
+function hasEvidenceConsequence(policy: ProgrammePolicy, state: ReplayedApplication, from: EvidenceParty): boolean {
   return policy.objections.defaultDeadlines !== undefined && !(from === 'recommender' && state.context.channel?.kind === 'direct');
 }
 

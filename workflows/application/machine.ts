@@ -216,26 +216,18 @@ function publicityState(step: Extract<Step, { kind: 'publicity' }>, index: numbe
           // An upheld objection removes the applicant from the list.
           ObjectionUpheld: t(abs('disqualified'), 'objectionAccepted'),
           ObjectionDismissed: [t('publicized', 'lastOpenAccepted'), t(undefined, 'objectionAccepted')],
-          ...evidenceDeadlines(),
+          // Evidence within a time limit, and what a miss decides (朝阳 第二十二、二十三条). Only 朝阳
+          // has the rule and only there does the decider ask (decideObjection); the edges stay in
+          // every statechart because streams recorded before 2026-12-01 hold such events in other
+          // programmes too, and a stored event must always replay.
+          ObjectionEvidenceRequested: t(undefined, 'evidenceRequestable'),
+          ObjectionEvidenceRecorded: t(undefined, 'evidencePending'),
+          ObjectionEvidenceDeadlineMissed: t(undefined, 'deadlinePending'),
+          // The recommender did not verify in time: the applicant fails review (朝阳 第二十二条).
+          ApplicationDisqualified: t(abs('disqualified')),
         },
       },
     },
-  };
-}
-
-/**
- * Evidence asked of a party within a time limit, and what a missed limit decides (朝阳 第二十二、
- * 二十三条). Only 朝阳 has the rule, and only there does the decider ask (decideObjection); the
- * edges stay in every programme's statechart because streams recorded before 2026-12-01 hold
- * such events in other programmes too, and a stored event must always replay.
- */
-function evidenceDeadlines(): NonNullable<StateConfig['on']> {
-  return {
-    ObjectionEvidenceRequested: t(undefined, 'evidenceRequestable'),
-    ObjectionEvidenceRecorded: t(undefined, 'evidencePending'),
-    ObjectionEvidenceDeadlineMissed: t(undefined, 'deadlinePending'),
-    // The recommender did not verify in time: the applicant fails review (朝阳 第二十二条).
-    ApplicationDisqualified: t(abs('disqualified')),
   };
 }
 
